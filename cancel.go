@@ -1,0 +1,174 @@
+package backorder
+
+import (
+	"fmt"
+	"strings"
+)
+
+// CancelRequest is the body of a cancellation: the whole order when Lines is
+// empty, otherwise some units of some lines.
+type CancelRequest struct {
+	Reason string       `json:"reason"`
+	Lines  []CancelLine `json:"lines,omitempty"`
+}
+
+// CancelLine names units to cancel: a line by ID or the order's lines of a
+// SKU, and a quantity (0 or omitted: every open unit).
+type CancelLine struct {
+	LineID   int64  `json:"line_id,omitempty"`
+	SKU      string `json:"sku,omitempty"`
+	Quantity int64  `json:"quantity,omitempty"`
+}
+
+// Validate checks the shape of a cancellation.
+func (r *CancelRequest) Validate() error {
+	if strings.TrimSpace(r.Reason) == "" {
+		return FieldErrorf(EINVALID, "reason", "Reason is required.")
+	} else if len(r.Reason) > MaxTextLength {
+		return FieldErrorf(EINVALID, "reason", "Reason must be at most %d bytes.", MaxTextLength)
+	}
+	if len(r.Lines) > MaxOrderLines {
+		return FieldErrorf(EINVALID, "lines", "A cancellation may name at most %d lines.", MaxOrderLines)
+	}
+	for i, l := range r.Lines {
+		f := fmt.Sprintf("lines[%d]", i)
+		if (l.LineID == 0) == (l.SKU == "") {
+			return FieldErrorf(EINVALID, f+".line_id", "Name exactly one of line_id or sku.")
+		}
+		if l.LineID < 0 {
+			return FieldErrorf(EINVALID, f+".line_id", "Line ID must be positive.")
+		}
+		if l.Quantity < 0 || l.Quantity > MaxLineQuantity {
+			return FieldErrorf(EINVALID, f+".quantity", "Quantity must be between 1 and %d, or omitted for every open unit.", MaxLineQuantity)
+		}
+	}
+	return nil
+}
+
+// LineCancel is what a cancellation takes from one line: waiting units, and
+// allocated units (of which FromFulfilling were in open fulfillment requests).
+type LineCancel struct {
+	Line           *Line
+	Backordered    int64
+	Allocated      int64
+	FromFulfilling int64
+}
+
+// PlanCancel decides which units of an order a cancellation takes. Backordered
+// units go first, then allocated units not yet requested for shipping, then
+// units in open fulfillment requests. Shipped units are never cancelled.
+// Returns ECONFLICT when the order (or a named line) has fewer open units than
+// asked for, and ENOTFOUND for a line or SKU that is not on the order.
+func PlanCancel(o *Order, r *CancelRequest) ([]LineCancel, error) {
+	want := map[int64]int64{} // line ID -> units to cancel
+	var order []int64
+	add := func(l *Line, q int64) {
+		if _, ok := want[l.ID]; !ok {
+			order = append(order, l.ID)
+		}
+		want[l.ID] += q
+	}
+	byID := map[int64]*Line{}
+	for _, l := range o.Lines {
+		byID[l.ID] = l
+	}
+	if len(r.Lines) == 0 {
+		for _, l := range o.Lines {
+			if l.Open() > 0 {
+				add(l, l.Open())
+			}
+		}
+		if len(order) == 0 {
+			return nil, Errorf(ECONFLICT, "Order %s has no open units to cancel (status %s).", o.ID, o.DeriveStatus())
+		}
+	}
+	for i, c := range r.Lines {
+		field := fmt.Sprintf("lines[%d]", i)
+		var lines []*Line
+		if c.LineID != 0 {
+			l := byID[c.LineID]
+			if l == nil {
+				return nil, FieldErrorf(ENOTFOUND, field+".line_id", "Order %s has no line %d.", o.ID, c.LineID)
+			}
+			lines = []*Line{l}
+		} else {
+			for _, l := range o.Lines {
+				if l.SKU == c.SKU {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) == 0 {
+				return nil, FieldErrorf(ENOTFOUND, field+".sku", "Order %s has no line for SKU %q.", o.ID, c.SKU)
+			}
+		}
+		var open int64
+		for _, l := range lines {
+			open += l.Open() - want[l.ID]
+		}
+		q := c.Quantity
+		if q == 0 {
+			q = open
+		}
+		if q == 0 || q > open {
+			return nil, FieldErrorf(ECONFLICT, field+".quantity", "Cannot cancel %d units: only %d are open (not shipped or cancelled).", max(q, 1), open)
+		}
+		for _, l := range lines {
+			take := min(q, l.Open()-want[l.ID])
+			if take > 0 {
+				add(l, take)
+				q -= take
+			}
+		}
+	}
+	out := make([]LineCancel, 0, len(order))
+	for _, id := range order {
+		l, q := byID[id], want[id]
+		c := LineCancel{Line: l}
+		c.Backordered = min(q, l.Backordered)
+		q -= c.Backordered
+		c.Allocated = q
+		c.FromFulfilling = max(0, q-(l.Allocated-l.Fulfilling))
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Apply moves the planned units to Cancelled on the line.
+func (c LineCancel) Apply() {
+	c.Line.Backordered -= c.Backordered
+	c.Line.Allocated -= c.Allocated
+	c.Line.Fulfilling -= c.FromFulfilling
+	c.Line.Cancelled += c.Backordered + c.Allocated
+}
+
+// ReduceFulfillments takes n units of a line out of open fulfillment requests,
+// newest first, and returns the requests it changed. A request left empty is
+// cancelled.
+func ReduceFulfillments(open []*Fulfillment, lineID, n int64) []*Fulfillment {
+	var changed []*Fulfillment
+	for i := len(open) - 1; i >= 0 && n > 0; i-- {
+		f := open[i]
+		if f.State != FulfillmentOpen {
+			continue
+		}
+		touched := false
+		var units int64
+		for j := range f.Lines {
+			fl := &f.Lines[j]
+			if fl.LineID == lineID && n > 0 {
+				q := min(fl.Quantity, n)
+				fl.Quantity -= q
+				n -= q
+				touched = true
+			}
+			units += fl.Quantity
+		}
+		if touched {
+			if units == 0 {
+				f.State = FulfillmentCancelled
+			}
+			changed = append(changed, f)
+		}
+	}
+	return changed
+}

@@ -1,0 +1,197 @@
+package backorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// errClosed is returned for writes submitted after the service closed.
+var errClosed = errors.New("backorder: service closed")
+
+// writeOp is one request's work inside a group commit.
+type writeOp struct {
+	skus []string
+	fn   func(ctx context.Context, tx Tx) error
+	err  error
+	done chan struct{}
+}
+
+// committer runs writes in batches: while one batch commits (and waits for its
+// fsync), the next requests queue up and go into the next batch together, so
+// one durable commit acknowledges many requests. Each request runs inside its
+// own savepoint: a request that fails rolls back alone and the rest commit.
+//
+// Locking: a batch takes the locks of the union of its requests' SKUs, sorted,
+// before it runs any of them, and releases them at commit. Every writer takes
+// locks in the same order and never holds them across an external call, so
+// writers on several processes sharing one database cannot deadlock. A batch
+// that still fails with a transient conflict (Store.Retryable) is retried whole.
+type committer struct {
+	store    Store
+	log      *slog.Logger
+	maxBatch int
+	ops      chan *writeOp
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.RWMutex // guards closed against sends racing Close
+	closed   bool
+
+	batches atomic.Int64
+	writes  atomic.Int64
+	retries atomic.Int64
+}
+
+const maxBatchRetries = 10
+
+func newCommitter(store Store, log *slog.Logger, writers, maxBatch int) *committer {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &committer{store: store, log: log, maxBatch: maxBatch, ops: make(chan *writeOp, maxBatch*writers), ctx: ctx, cancel: cancel}
+	for range writers {
+		c.wg.Add(1)
+		go c.loop()
+	}
+	return c
+}
+
+// submit runs fn in the next batch and returns once that batch committed (nil)
+// or failed. fn may run more than once when a batch is retried, so it must set
+// its results afresh each time.
+func (c *committer) submit(skus []string, fn func(ctx context.Context, tx Tx) error) error {
+	op := &writeOp{skus: skus, fn: fn, done: make(chan struct{})}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return errClosed
+	}
+	c.ops <- op
+	c.mu.RUnlock()
+	<-op.done
+	return op.err
+}
+
+// close stops taking writes, finishes those queued, and waits for the loops.
+func (c *committer) close() {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.ops)
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+	c.cancel()
+}
+
+func (c *committer) loop() {
+	defer c.wg.Done()
+	batch := make([]*writeOp, 0, c.maxBatch)
+	for op := range c.ops {
+		batch = append(batch[:0], op)
+	fill:
+		for len(batch) < c.maxBatch {
+			select {
+			case op, ok := <-c.ops:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, op)
+			default:
+				break fill
+			}
+		}
+		c.commit(batch)
+		for _, op := range batch {
+			close(op.done)
+		}
+	}
+}
+
+// commit runs one batch, retrying it whole on a transient conflict.
+func (c *committer) commit(batch []*writeOp) {
+	c.batches.Add(1)
+	c.writes.Add(int64(len(batch)))
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = c.try(batch)
+		if err == nil || !c.store.Retryable(err) || attempt == maxBatchRetries {
+			break
+		}
+		c.retries.Add(1)
+	}
+	if err != nil {
+		c.log.Error("write batch failed", "err", err, "ops", len(batch))
+		for _, op := range batch {
+			op.err = err
+		}
+	}
+}
+
+// try runs the batch once. It returns an error only when the batch as a whole
+// failed; a request's own failure is kept in op.err and rolled back alone.
+func (c *committer) try(batch []*writeOp) (err error) {
+	ctx := c.ctx
+	tx, err := c.store.BeginWrite(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	var skus []string
+	for _, op := range batch {
+		skus = append(skus, op.skus...)
+	}
+	slices.Sort(skus)
+	skus = slices.Compact(skus)
+	if len(skus) > 0 {
+		if err := tx.LockSKUs(ctx, skus); err != nil {
+			return fmt.Errorf("lock skus: %w", err)
+		}
+	}
+	for _, op := range batch {
+		if err := tx.Savepoint(ctx, "op"); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		op.err = safeCall(ctx, tx, op.fn)
+		if op.err != nil {
+			if c.store.Retryable(op.err) {
+				return op.err
+			}
+			if err := tx.RollbackTo(ctx, "op"); err != nil {
+				return fmt.Errorf("rollback to savepoint: %w", err)
+			}
+		}
+		if err := tx.Release(ctx, "op"); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// safeCall runs fn, turning a panic into an error so one bad request cannot
+// take down the batch or the process.
+func safeCall(ctx context.Context, tx Tx, fn func(context.Context, Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in write: %v", r)
+		}
+	}()
+	return fn(ctx, tx)
+}
+
+// CommitStats are counters of the group committer.
+type CommitStats struct {
+	Batches int64 `json:"batches"`
+	Writes  int64 `json:"writes"`
+	Retries int64 `json:"retries"`
+}

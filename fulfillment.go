@@ -1,0 +1,142 @@
+package backorder
+
+import (
+	"slices"
+	"time"
+)
+
+// Fulfillment states as stored. On the wire an open request is "ready" once
+// its hold date has passed and "held" before it.
+const (
+	FulfillmentOpen      = "open"
+	FulfillmentReady     = "ready"
+	FulfillmentHeld      = "held"
+	FulfillmentShipped   = "shipped"
+	FulfillmentCancelled = "cancelled"
+)
+
+// Fulfillment is a request to the warehouse to ship allocated units of one
+// order. Once shipped it carries the carrier, tracking and estimated delivery.
+type Fulfillment struct {
+	ID                int64             `json:"id"`
+	OrderID           string            `json:"order_id"`
+	State             string            `json:"-"`
+	Status            string            `json:"status"`
+	HoldUntil         string            `json:"hold_until,omitempty"`
+	CreatedAt         time.Time         `json:"created_at"`
+	ShippedAt         *time.Time        `json:"shipped_at,omitempty"`
+	Carrier           string            `json:"carrier,omitempty"`
+	Tracking          string            `json:"tracking,omitempty"`
+	EstimatedDelivery string            `json:"estimated_delivery,omitempty"`
+	Lines             []FulfillmentLine `json:"lines"`
+}
+
+// FulfillmentLine is the part of one order line a fulfillment ships.
+type FulfillmentLine struct {
+	LineID   int64  `json:"line_id"`
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+
+	line *Line // set by PlanFulfillment, for lines not yet stored
+}
+
+// relink copies line IDs into a planned fulfillment once its lines are stored.
+func (f *Fulfillment) relink() {
+	for i := range f.Lines {
+		if l := f.Lines[i].line; l != nil {
+			f.Lines[i].LineID = l.ID
+		}
+	}
+}
+
+// Resolve sets the wire status of a fulfillment at now.
+func (f *Fulfillment) Resolve(now time.Time) {
+	f.Status = f.State
+	if f.State == FulfillmentOpen {
+		f.Status = FulfillmentReady
+		if f.HoldUntil != "" && f.HoldUntil > now.Format(DateLayout) {
+			f.Status = FulfillmentHeld
+		}
+	}
+}
+
+// FulfillmentFilter selects fulfillments. Status is a wire status (ready,
+// held, shipped, cancelled); Today is the date that decides ready vs held.
+type FulfillmentFilter struct {
+	OrderID string
+	Status  string
+	Today   string
+	After   int64
+	Limit   int
+}
+
+// Shipment is the body that marks a fulfillment shipped.
+type Shipment struct {
+	Carrier           string `json:"carrier"`
+	Tracking          string `json:"tracking"`
+	EstimatedDelivery string `json:"estimated_delivery,omitempty"`
+}
+
+// Validate checks a shipment.
+func (s *Shipment) Validate() error {
+	if s.Carrier == "" || len(s.Carrier) > MaxIDLength {
+		return FieldErrorf(EINVALID, "carrier", "Carrier is required, at most %d bytes.", MaxIDLength)
+	}
+	if s.Tracking == "" || len(s.Tracking) > MaxIDLength {
+		return FieldErrorf(EINVALID, "tracking", "Tracking is required, at most %d bytes.", MaxIDLength)
+	}
+	if s.EstimatedDelivery != "" {
+		if _, err := time.Parse(DateLayout, s.EstimatedDelivery); err != nil {
+			return FieldErrorf(EINVALID, "estimated_delivery", "Estimated delivery must be a date as YYYY-MM-DD.")
+		}
+	}
+	return nil
+}
+
+// PlanFulfillment returns the fulfillment requests an order should gain now:
+// the allocated units not yet requested, as the order's split policy allows.
+// Ship-available requests them at once; ship-complete, and customer-choice
+// before the customer chooses, wait until no unit of the order is backordered.
+// Units with different release dates (pre-orders) go in separate requests, each
+// held until its date. It sets Fulfilling on the lines it requests.
+func PlanFulfillment(o *Order, now time.Time) []*Fulfillment {
+	var pending, backordered int64
+	for _, l := range o.Lines {
+		pending += l.Allocated - l.Fulfilling
+		backordered += l.Backordered
+	}
+	if pending == 0 {
+		return nil
+	}
+	if o.EffectiveSplit() != SplitShipAvailable && backordered > 0 {
+		return nil
+	}
+	byHold := map[string]*Fulfillment{}
+	var out []*Fulfillment
+	for _, l := range o.Lines {
+		q := l.Allocated - l.Fulfilling
+		if q <= 0 {
+			continue
+		}
+		f := byHold[l.AvailableFrom]
+		if f == nil {
+			f = &Fulfillment{OrderID: o.ID, State: FulfillmentOpen, HoldUntil: l.AvailableFrom, CreatedAt: now}
+			byHold[l.AvailableFrom] = f
+			out = append(out, f)
+		}
+		f.Lines = append(f.Lines, FulfillmentLine{LineID: l.ID, SKU: l.SKU, Quantity: q, line: l})
+		l.Fulfilling += q
+	}
+	slices.SortFunc(out, func(a, b *Fulfillment) int {
+		if a.HoldUntil < b.HoldUntil {
+			return -1
+		} else if a.HoldUntil > b.HoldUntil {
+			return 1
+		}
+		return 0
+	})
+	for _, f := range out {
+		f.Resolve(now)
+	}
+	return out
+}

@@ -1,0 +1,260 @@
+package backorder
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+)
+
+// Service runs the backorder flows over a Store: intake, receipts and
+// adjustments, the allocation workflow, cancellation, split choice and
+// shipping. It loads through the store, decides with the pure rules of this
+// package, and saves in the same transaction.
+type Service struct {
+	store Store
+	clock Clock
+	log   *slog.Logger
+	c     *committer
+}
+
+// Config configures a Service.
+type Config struct {
+	Store  Store
+	Clock  Clock        // defaults to SystemClock
+	Logger *slog.Logger // defaults to slog.Default()
+	// Writers is the number of write batches run at once: 1 for SQLite,
+	// which has a single writer; more for PostgreSQL.
+	Writers int
+	// MaxBatch bounds the requests in one group commit (default 256).
+	MaxBatch int
+}
+
+// NewService starts a service; Close stops it.
+func NewService(cfg Config) *Service {
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Writers < 1 {
+		cfg.Writers = 1
+	}
+	if cfg.MaxBatch < 1 {
+		cfg.MaxBatch = 256
+	}
+	return &Service{
+		store: cfg.Store,
+		clock: cfg.Clock,
+		log:   cfg.Logger,
+		c:     newCommitter(cfg.Store, cfg.Logger, cfg.Writers, cfg.MaxBatch),
+	}
+}
+
+// Close finishes queued writes and stops the service. It does not close the store.
+func (s *Service) Close() error {
+	s.c.close()
+	return nil
+}
+
+// Now is the service's current time, truncated to what the stores keep.
+func (s *Service) Now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// CommitStats reports the group committer's counters.
+func (s *Service) CommitStats() CommitStats {
+	return CommitStats{Batches: s.c.batches.Load(), Writes: s.c.writes.Load(), Retries: s.c.retries.Load()}
+}
+
+// Idempotency carries a request's Idempotency-Key and a hash of the request;
+// the service sets Replayed when it answered from a stored outcome.
+type Idempotency struct {
+	Key      string
+	Hash     string
+	Replayed bool
+}
+
+// committed is a domain error whose writes are kept: an order refusal commits
+// its lost demand although the caller gets the refusal.
+type committed struct{ err *Error }
+
+func (c committed) Error() string { return c.err.Error() }
+
+// write runs fn as one request of a group commit, holding the SKUs' locks.
+// With an Idempotency-Key it first looks for a stored outcome, and stores the
+// new one in the same transaction as the effect, so a retry has no second
+// effect even when retries race.
+func write[T any](s *Service, skus []string, idem *Idempotency, fn func(ctx context.Context, tx Tx, now time.Time) (T, error)) (T, error) {
+	var res T
+	var outErr error
+	err := s.c.submit(skus, func(ctx context.Context, tx Tx) error {
+		var zero T
+		res, outErr = zero, nil
+		now := s.Now()
+		if idem != nil {
+			idem.Replayed = false
+			rec, err := tx.IdempotencyRecord(ctx, idem.Key)
+			switch {
+			case err == nil && rec.RequestHash != idem.Hash:
+				outErr = FieldErrorf(EIDEMPOTENCY, "Idempotency-Key", "Idempotency-Key %q was already used with a different request.", idem.Key)
+				return nil
+			case err == nil:
+				idem.Replayed = true
+				if rec.Error != nil {
+					outErr = rec.Error
+					return nil
+				}
+				if err := json.Unmarshal(rec.Result, &res); err != nil {
+					return fmt.Errorf("decode idempotent result: %w", err)
+				}
+				return nil
+			case ErrorCode(err) != ENOTFOUND:
+				return err
+			}
+		}
+		r, err := fn(ctx, tx, now)
+		var keep committed
+		if errors.As(err, &keep) {
+			outErr = keep.err
+			if idem != nil {
+				return tx.PutIdempotencyRecord(ctx, &IdempotencyRecord{Key: idem.Key, RequestHash: idem.Hash, Error: keep.err, CreatedAt: now})
+			}
+			return nil
+		} else if err != nil {
+			return err
+		}
+		res = r
+		if idem != nil {
+			b, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("encode idempotent result: %w", err)
+			}
+			return tx.PutIdempotencyRecord(ctx, &IdempotencyRecord{Key: idem.Key, RequestHash: idem.Hash, Result: b, CreatedAt: now})
+		}
+		return nil
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return res, outErr
+}
+
+// read runs fn in a read-only transaction.
+func read[T any](ctx context.Context, s *Service, fn func(tx Tx, now time.Time) (T, error)) (T, error) {
+	var zero T
+	tx, err := s.store.BeginRead(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer tx.Rollback()
+	return fn(tx, s.Now())
+}
+
+// PutProduct creates or replaces a product's description and policy. Its stock
+// is kept. It reports whether the product is new. Returns EINVALID for a bad field.
+func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, bool, error) {
+	if err := in.Validate(); err != nil {
+		return nil, false, err
+	}
+	type result struct {
+		p       *Product
+		created bool
+	}
+	r, err := write(s, []string{in.SKU}, nil, func(ctx context.Context, tx Tx, now time.Time) (result, error) {
+		p, err := tx.Product(ctx, in.SKU)
+		created := ErrorCode(err) == ENOTFOUND
+		if created {
+			p = &Product{SKU: in.SKU, CreatedAt: now, Stock: Stock{SKU: in.SKU}}
+		} else if err != nil {
+			return result{}, err
+		}
+		p.Name, p.PriceCents, p.Currency, p.Status, p.ReleaseDate, p.Policy = in.Name, in.PriceCents, in.Currency, in.Status, in.ReleaseDate, in.Policy
+		p.UpdatedAt = now
+		if err := tx.PutProduct(ctx, p); err != nil {
+			return result{}, err
+		}
+		settings, err := tx.Settings(ctx)
+		if err != nil {
+			return result{}, err
+		}
+		p.Resolve(settings)
+		return result{p, created}, nil
+	})
+	return r.p, r.created, err
+}
+
+// Product returns a product with its effective policy and live quantities.
+// Returns ENOTFOUND if the SKU is unknown.
+func (s *Service) Product(ctx context.Context, sku string) (*Product, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (*Product, error) {
+		p, err := tx.Product(ctx, sku)
+		if err != nil {
+			return nil, err
+		}
+		settings, err := tx.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.Resolve(settings)
+		return p, nil
+	})
+}
+
+// Products lists products in SKU order.
+func (s *Service) Products(ctx context.Context, f ProductFilter) ([]*Product, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) ([]*Product, error) {
+		ps, err := tx.ListProducts(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		settings, err := tx.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			p.Resolve(settings)
+		}
+		return ps, nil
+	})
+}
+
+// Settings returns the shop settings.
+func (s *Service) Settings(ctx context.Context) (*Settings, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (*Settings, error) { return tx.Settings(ctx) })
+}
+
+// PutSettings replaces the shop settings. Returns EINVALID for a bad field.
+func (s *Service) PutSettings(ctx context.Context, in *Settings) (*Settings, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	return write(s, nil, nil, func(ctx context.Context, tx Tx, now time.Time) (*Settings, error) {
+		return in, tx.PutSettings(ctx, in)
+	})
+}
+
+// Meta and SetMeta read and write small named values, such as the admin token hash.
+func (s *Service) Meta(ctx context.Context, key string) (string, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (string, error) { return tx.Meta(ctx, key) })
+}
+
+// SetMeta writes a small named value.
+func (s *Service) SetMeta(ctx context.Context, key, value string) error {
+	_, err := write(s, nil, nil, func(ctx context.Context, tx Tx, now time.Time) (struct{}, error) {
+		return struct{}{}, tx.SetMeta(ctx, key, value)
+	})
+	return err
+}
+
+func sortedSKUs[T any](items []T, sku func(T) string) []string {
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, sku(it))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,118 @@
+package backorder
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Fulfillments lists fulfillment requests; Status ready lists what the
+// warehouse may ship now.
+func (s *Service) Fulfillments(ctx context.Context, f FulfillmentFilter) ([]*Fulfillment, error) {
+	switch f.Status {
+	case "", FulfillmentReady, FulfillmentHeld, FulfillmentShipped, FulfillmentCancelled:
+	default:
+		return nil, FieldErrorf(EINVALID, "status", "Status must be ready, held, shipped or cancelled.")
+	}
+	return read(ctx, s, func(tx Tx, now time.Time) ([]*Fulfillment, error) {
+		f.Today = now.Format(DateLayout)
+		fs, err := tx.ListFulfillments(ctx, f)
+		for _, x := range fs {
+			x.Resolve(now)
+		}
+		return fs, err
+	})
+}
+
+// Fulfillment returns one fulfillment request. Returns ENOTFOUND if unknown.
+func (s *Service) Fulfillment(ctx context.Context, id int64) (*Fulfillment, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (*Fulfillment, error) {
+		f, err := tx.Fulfillment(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		f.Resolve(now)
+		return f, nil
+	})
+}
+
+// ShipFulfillment marks a ready fulfillment request shipped with its carrier,
+// tracking and estimated delivery: its units leave on_hand and allocated.
+// Returns ENOTFOUND if unknown, EINVALID for a bad field, and ECONFLICT if
+// the request is not ready (held for a release date, shipped, or cancelled).
+func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, idem *Idempotency) (*Fulfillment, error) {
+	if err := sh.Validate(); err != nil {
+		return nil, err
+	}
+	f0, err := s.Fulfillment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	skus := sortedSKUs(f0.Lines, func(l FulfillmentLine) string { return l.SKU })
+	return write(s, skus, idem, func(ctx context.Context, tx Tx, now time.Time) (*Fulfillment, error) {
+		f, err := tx.Fulfillment(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		f.Resolve(now)
+		if f.Status != FulfillmentReady {
+			return nil, Errorf(ECONFLICT, "Fulfillment %d is %s and cannot ship%s.", f.ID, f.Status, heldNote(f))
+		}
+		lines, err := tx.Lines(ctx, []string{f.OrderID})
+		if err != nil {
+			return nil, err
+		}
+		byID := map[int64]*Line{}
+		for _, l := range lines[f.OrderID] {
+			byID[l.ID] = l
+		}
+		products, err := tx.Products(ctx, skus)
+		if err != nil {
+			return nil, err
+		}
+		var moves []Movement
+		var changed []*Line
+		for _, fl := range f.Lines {
+			l := byID[fl.LineID]
+			l.Allocated -= fl.Quantity
+			l.Fulfilling -= fl.Quantity
+			l.Shipped += fl.Quantity
+			changed = append(changed, l)
+			st := &products[fl.SKU].Stock
+			st.OnHand -= fl.Quantity
+			st.Allocated -= fl.Quantity
+			moves = append(moves, Movement{At: now, Kind: MoveShip, SKU: fl.SKU, Quantity: fl.Quantity, OrderID: f.OrderID, LineID: fl.LineID, Reference: sh.Tracking})
+		}
+		f.State, f.ShippedAt = FulfillmentShipped, &now
+		f.Carrier, f.Tracking, f.EstimatedDelivery = sh.Carrier, sh.Tracking, sh.EstimatedDelivery
+		if err := tx.SaveFulfillment(ctx, f); err != nil {
+			return nil, err
+		}
+		if err := tx.SaveLines(ctx, changed); err != nil {
+			return nil, err
+		}
+		if err := tx.AppendMovements(ctx, moves); err != nil {
+			return nil, err
+		}
+		all := map[string]bool{}
+		for _, sku := range skus {
+			all[sku] = true
+		}
+		if err := saveStock(ctx, tx, products, all); err != nil {
+			return nil, err
+		}
+		payload, _ := json.Marshal(map[string]any{"fulfillment_id": f.ID, "carrier": f.Carrier, "tracking": f.Tracking, "estimated_delivery": f.EstimatedDelivery})
+		if err := tx.AppendEvents(ctx, []Event{{At: now, Kind: EventOrderShipped, OrderID: f.OrderID, Payload: payload}}); err != nil {
+			return nil, err
+		}
+		f.Resolve(now)
+		return f, nil
+	})
+}
+
+func heldNote(f *Fulfillment) string {
+	if f.Status == FulfillmentHeld {
+		return " before " + f.HoldUntil
+	}
+	return ""
+}

@@ -1,0 +1,359 @@
+package backorder
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// PlaceOrder accepts an order under available-to-promise. Each line takes
+// what is available and the rest is backordered where the policy allows; a
+// refused order is kept only as lost demand.
+// Returns EINVALID for a bad field, ENOTFOUND for an unknown SKU, ECONFLICT if
+// the order ID exists, and EREFUSED (naming the line and rule) for an order
+// that cannot be promised.
+func (s *Service) PlaceOrder(ctx context.Context, req *OrderRequest, idem *Idempotency) (*Order, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	skus := sortedSKUs(req.Lines, func(l LineRequest) string { return l.SKU })
+	return write(s, skus, idem, func(ctx context.Context, tx Tx, now time.Time) (*Order, error) {
+		return s.placeOrder(ctx, tx, now, req, skus)
+	})
+}
+
+func (s *Service) placeOrder(ctx context.Context, tx Tx, now time.Time, req *OrderRequest, skus []string) (*Order, error) {
+	if _, err := tx.Order(ctx, req.ID); err == nil {
+		return nil, FieldErrorf(ECONFLICT, "id", "Order %s already exists.", req.ID)
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, err
+	}
+	settings, err := tx.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	products, err := tx.Products(ctx, skus)
+	if err != nil {
+		return nil, err
+	}
+	var waiting map[string]int64
+	for _, p := range products {
+		if settings.Effective(p.Policy).MaxBackorderPerCustomer != nil {
+			if waiting, err = tx.CustomerBackordered(ctx, req.Customer.ID, skus); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	plan, planErr := PlanIntake(IntakeInput{Request: req, Products: products, Settings: settings, CustomerBackordered: waiting, Now: now})
+	if plan == nil {
+		return nil, planErr
+	}
+	if len(plan.Refused) > 0 {
+		lost := make([]LostDemand, len(plan.Refused))
+		for i, r := range plan.Refused {
+			lost[i] = LostDemand{At: now, OrderID: req.ID, CustomerID: req.Customer.ID, SKU: r.SKU, Quantity: r.Quantity, ValueCents: r.ValueCents, Currency: r.Currency, Rule: r.Rule}
+		}
+		if err := tx.InsertLostDemand(ctx, lost); err != nil {
+			return nil, err
+		}
+	}
+	if planErr != nil {
+		return nil, committed{AsError(planErr)}
+	}
+
+	o := &Order{
+		ID: req.ID, Customer: req.Customer, Shipping: req.Shipping, NeedBy: req.NeedBy,
+		SplitPolicy: plan.SplitPolicy, AcceptedAt: now, Lines: plan.Accepted, LineCount: len(plan.Accepted),
+		Refused: plan.Refused,
+	}
+	for _, l := range o.Lines {
+		o.Units += l.Quantity
+	}
+	fs := PlanFulfillment(o, now)
+	if err := tx.InsertOrder(ctx, o); err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		f.relink()
+	}
+	if len(fs) > 0 {
+		if err := tx.InsertFulfillments(ctx, fs); err != nil {
+			return nil, err
+		}
+	}
+
+	var moves []Movement
+	changed := map[string]bool{}
+	for _, l := range o.Lines {
+		l.OrderID = o.ID
+		st := &products[l.SKU].Stock
+		if l.Allocated > 0 {
+			a := Allocation{OrderID: o.ID, LineID: l.ID, SKU: l.SKU, Quantity: l.Allocated, Reason: ReasonInStock, At: now}
+			o.Allocations = append(o.Allocations, a)
+			moves = append(moves, Movement{At: now, Kind: MoveAllocate, SKU: l.SKU, Quantity: l.Allocated, OrderID: o.ID, LineID: l.ID, Reason: ReasonInStock})
+			st.Allocated += l.Allocated
+			changed[l.SKU] = true
+		}
+		if l.Backordered > 0 {
+			moves = append(moves, Movement{At: now, Kind: MoveBackorder, SKU: l.SKU, Quantity: l.Backordered, OrderID: o.ID, LineID: l.ID})
+			st.Backordered += l.Backordered
+			changed[l.SKU] = true
+		}
+	}
+	if err := tx.AppendMovements(ctx, moves); err != nil {
+		return nil, err
+	}
+	if err := saveStock(ctx, tx, products, changed); err != nil {
+		return nil, err
+	}
+	o.Status = o.DeriveStatus()
+	if err := tx.AppendEvents(ctx, []Event{orderEvent(now, EventOrderAccepted, o, "", fs)}); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Order returns an order with its lines, status and allocations.
+// Returns ENOTFOUND if the order does not exist.
+func (s *Service) Order(ctx context.Context, id string) (*Order, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (*Order, error) {
+		o, err := tx.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		moves, err := tx.Movements(ctx, MovementFilter{OrderID: id, Kind: MoveAllocate, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range moves {
+			o.Allocations = append(o.Allocations, Allocation{OrderID: m.OrderID, LineID: m.LineID, SKU: m.SKU, Quantity: m.Quantity, Reason: m.Reason, At: m.At})
+		}
+		o.Status = o.DeriveStatus()
+		return o, nil
+	})
+}
+
+// Orders lists orders in acceptance order.
+func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]*Order, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) ([]*Order, error) {
+		os, err := tx.ListOrders(ctx, f)
+		for _, o := range os {
+			o.Status = o.DeriveStatus()
+		}
+		return os, err
+	})
+}
+
+// orderSKUs reads the SKUs of an order, to know which locks a write on it
+// needs. An order's SKUs never change, so reading them before the write is safe.
+func (s *Service) orderSKUs(ctx context.Context, id string) ([]string, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) ([]string, error) {
+		o, err := tx.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return sortedSKUs(o.Lines, func(l *Line) string { return l.SKU }), nil
+	})
+}
+
+// CancelOrder cancels the whole order, or some units of some lines, before
+// they ship. Waiting units go first; released allocations go straight to the
+// next in line in the same transaction. Returns ENOTFOUND for an unknown order
+// or line, EINVALID for a bad field, and ECONFLICT when fewer units are open
+// than asked (a repeated cancellation releases nothing twice).
+func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest, idem *Idempotency) (*Order, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	skus, err := s.orderSKUs(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return write(s, skus, idem, func(ctx context.Context, tx Tx, now time.Time) (*Order, error) {
+		o, err := tx.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		plan, err := PlanCancel(o, req)
+		if err != nil {
+			return nil, err
+		}
+		products, err := tx.Products(ctx, skus)
+		if err != nil {
+			return nil, err
+		}
+		var open []*Fulfillment
+		for _, c := range plan {
+			if c.FromFulfilling > 0 && open == nil {
+				if open, err = openFulfillments(ctx, tx, o.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+		var moves []Movement
+		var lines []*Line
+		changedFs := map[*Fulfillment]bool{}
+		changed := map[string]bool{}  // SKUs whose stock row changes
+		released := map[string]bool{} // SKUs with allocations released
+		for _, c := range plan {
+			l := c.Line
+			st := &products[l.SKU].Stock
+			if c.Backordered > 0 {
+				moves = append(moves, Movement{At: now, Kind: MoveCancel, SKU: l.SKU, Quantity: c.Backordered, OrderID: o.ID, LineID: l.ID, Reason: req.Reason})
+				st.Backordered -= c.Backordered
+				changed[l.SKU] = true
+			}
+			if c.Allocated > 0 {
+				moves = append(moves, Movement{At: now, Kind: MoveRelease, SKU: l.SKU, Quantity: c.Allocated, OrderID: o.ID, LineID: l.ID, Reason: req.Reason})
+				st.Allocated -= c.Allocated
+				changed[l.SKU], released[l.SKU] = true, true
+			}
+			if c.FromFulfilling > 0 {
+				for _, f := range ReduceFulfillments(open, l.ID, c.FromFulfilling) {
+					changedFs[f] = true
+				}
+			}
+			c.Apply()
+			lines = append(lines, l)
+		}
+		for _, f := range open {
+			if changedFs[f] {
+				if err := tx.SaveFulfillment(ctx, f); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := tx.SaveLines(ctx, lines); err != nil {
+			return nil, err
+		}
+		if err := tx.AppendMovements(ctx, moves); err != nil {
+			return nil, err
+		}
+		payload, _ := json.Marshal(map[string]any{"reason": req.Reason, "lines": req.Lines})
+		if err := tx.AppendEvents(ctx, []Event{{At: now, Kind: EventOrderCancelled, OrderID: o.ID, Payload: payload}}); err != nil {
+			return nil, err
+		}
+		for _, sku := range skus {
+			if released[sku] {
+				if _, _, err := s.fill(ctx, tx, now, &products[sku].Stock); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := saveStock(ctx, tx, products, changed); err != nil {
+			return nil, err
+		}
+		o, err = tx.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		o.Status = o.DeriveStatus()
+		return o, nil
+	})
+}
+
+// ChooseSplit records the customer's choice of how an order with the
+// customer_choice split policy ships: ship_available or ship_complete. Units
+// the choice frees to ship become fulfillment requests at once. Returns
+// EINVALID for another choice, ENOTFOUND for an unknown order, and ECONFLICT
+// when the order's policy leaves no choice or nothing is open.
+func (s *Service) ChooseSplit(ctx context.Context, id, choice string, idem *Idempotency) (*Order, error) {
+	if choice != SplitShipAvailable && choice != SplitShipComplete {
+		return nil, FieldErrorf(EINVALID, "choice", "Choice must be ship_available or ship_complete.")
+	}
+	skus, err := s.orderSKUs(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return write(s, skus, idem, func(ctx context.Context, tx Tx, now time.Time) (*Order, error) {
+		o, err := tx.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if o.SplitPolicy != SplitCustomerChoice {
+			return nil, FieldErrorf(ECONFLICT, "choice", "Order %s ships by the policy %s; it has no split choice.", o.ID, o.SplitPolicy)
+		}
+		if st := o.DeriveStatus(); st == OrderShipped || st == OrderCancelled {
+			return nil, Errorf(ECONFLICT, "Order %s is %s; nothing is left to ship.", o.ID, st)
+		}
+		if err := tx.SetSplitChoice(ctx, o.ID, choice); err != nil {
+			return nil, err
+		}
+		o.SplitChoice = choice
+		before := fulfillingOf(o.Lines)
+		fs := PlanFulfillment(o, now)
+		if len(fs) > 0 {
+			if err := tx.InsertFulfillments(ctx, fs); err != nil {
+				return nil, err
+			}
+			if err := tx.SaveLines(ctx, changedLines(o.Lines, before)); err != nil {
+				return nil, err
+			}
+			if err := tx.AppendEvents(ctx, []Event{orderEvent(now, EventOrderSplitChosen, o, "", fs)}); err != nil {
+				return nil, err
+			}
+		}
+		o.Status = o.DeriveStatus()
+		return o, nil
+	})
+}
+
+func openFulfillments(ctx context.Context, tx Tx, orderID string) ([]*Fulfillment, error) {
+	all, err := tx.ListFulfillments(ctx, FulfillmentFilter{OrderID: orderID, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	var open []*Fulfillment
+	for _, f := range all {
+		if f.State == FulfillmentOpen {
+			open = append(open, f)
+		}
+	}
+	return open, nil
+}
+
+func fulfillingOf(lines []*Line) map[int64]int64 {
+	m := make(map[int64]int64, len(lines))
+	for _, l := range lines {
+		m[l.ID] = l.Fulfilling
+	}
+	return m
+}
+
+func changedLines(lines []*Line, before map[int64]int64) []*Line {
+	var out []*Line
+	for _, l := range lines {
+		if l.Fulfilling != before[l.ID] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func saveStock(ctx context.Context, tx Tx, products map[string]*Product, changed map[string]bool) error {
+	var st []Stock
+	for sku := range changed {
+		s := products[sku].Stock
+		s.SKU = sku
+		st = append(st, s)
+	}
+	if len(st) == 0 {
+		return nil
+	}
+	return tx.SaveStock(ctx, st)
+}
+
+// orderEvent is the one outbox event of a change to an order: what
+// happened, the status after it, and the fulfillment requests it created.
+func orderEvent(now time.Time, kind string, o *Order, sku string, fs []*Fulfillment) Event {
+	ids := make([]int64, len(fs))
+	for i, f := range fs {
+		ids[i] = f.ID
+	}
+	b, _ := json.Marshal(struct {
+		Status         string  `json:"status"`
+		FulfillmentIDs []int64 `json:"fulfillment_ids,omitempty"`
+	}{o.DeriveStatus(), ids})
+	return Event{At: now, Kind: kind, OrderID: o.ID, SKU: sku, Payload: b}
+}

@@ -1,0 +1,118 @@
+package backorder
+
+// Settings are the shop-wide defaults and the priority rules.
+type Settings struct {
+	Defaults Defaults      `json:"defaults"`
+	Priority PriorityRules `json:"priority"`
+}
+
+// Defaults is the backorder policy of every product that does not say otherwise.
+type Defaults struct {
+	AcceptBackorders        bool   `json:"accept_backorders"`
+	MaxBackorderPerCustomer *int64 `json:"max_backorder_per_customer"`
+	BackorderLimit          *int64 `json:"backorder_limit"`
+	SplitPolicy             string `json:"split_policy"`
+	PaymentTiming           string `json:"payment_timing"`
+}
+
+// PriorityRules are the configurable exceptions to strict FIFO. Each is off by
+// default. An order's priority score is the sum of the weights of the rules it
+// meets; a higher score fills first, and FIFO orders each score class.
+type PriorityRules struct {
+	VIP       PriorityRule `json:"vip"`
+	Expedited PriorityRule `json:"expedited"`
+	Wholesale PriorityRule `json:"wholesale"`
+	NeedBy    PriorityRule `json:"need_by"`
+}
+
+// PriorityRule is one priority exception. MinUnits applies to the wholesale
+// rule (an order of more than MinUnits units counts as large; 0 means only the
+// customer's wholesale flag counts); WithinDays applies to the need-by rule.
+type PriorityRule struct {
+	Enabled    bool  `json:"enabled"`
+	Weight     int   `json:"weight"`
+	MinUnits   int64 `json:"min_units,omitempty"`
+	WithinDays int   `json:"within_days,omitempty"`
+}
+
+// MaxPriorityWeight bounds each rule's weight.
+const MaxPriorityWeight = 1000
+
+// DefaultSettings are the settings of a new shop: accept backorders, ship
+// what is available, charge at order, strict FIFO.
+func DefaultSettings() Settings {
+	return Settings{
+		Defaults: Defaults{
+			AcceptBackorders: true,
+			SplitPolicy:      SplitShipAvailable,
+			PaymentTiming:    PaymentAtOrder,
+		},
+		Priority: PriorityRules{
+			VIP:       PriorityRule{Weight: 10},
+			Expedited: PriorityRule{Weight: 5},
+			Wholesale: PriorityRule{Weight: 3, MinUnits: 100},
+			NeedBy:    PriorityRule{Weight: 8, WithinDays: 7},
+		},
+	}
+}
+
+// Validate checks the settings.
+func (s *Settings) Validate() error {
+	d := Policy{
+		MaxBackorderPerCustomer: s.Defaults.MaxBackorderPerCustomer,
+		BackorderLimit:          s.Defaults.BackorderLimit,
+		SplitPolicy:             s.Defaults.SplitPolicy,
+		PaymentTiming:           s.Defaults.PaymentTiming,
+	}
+	if s.Defaults.SplitPolicy == "" {
+		return FieldErrorf(EINVALID, "defaults.split_policy", "Split policy is required: ship_available, ship_complete or customer_choice.")
+	}
+	if s.Defaults.PaymentTiming == "" {
+		return FieldErrorf(EINVALID, "defaults.payment_timing", "Payment timing is required: at_order or at_ship.")
+	}
+	if err := d.validate("defaults."); err != nil {
+		return err
+	}
+	for _, r := range []struct {
+		name string
+		rule PriorityRule
+	}{{"vip", s.Priority.VIP}, {"expedited", s.Priority.Expedited}, {"wholesale", s.Priority.Wholesale}, {"need_by", s.Priority.NeedBy}} {
+		if r.rule.Weight < 0 || r.rule.Weight > MaxPriorityWeight {
+			return FieldErrorf(EINVALID, "priority."+r.name+".weight", "Weight must be between 0 and %d.", MaxPriorityWeight)
+		}
+	}
+	if s.Priority.Wholesale.MinUnits < 0 || s.Priority.Wholesale.MinUnits > MaxStockQuantity {
+		return FieldErrorf(EINVALID, "priority.wholesale.min_units", "Min units must be between 0 and %d.", MaxStockQuantity)
+	}
+	if s.Priority.NeedBy.WithinDays < 0 || s.Priority.NeedBy.WithinDays > 3650 {
+		return FieldErrorf(EINVALID, "priority.need_by.within_days", "Within days must be between 0 and 3650.")
+	}
+	return nil
+}
+
+// Effective resolves a product policy against the defaults.
+func (s *Settings) Effective(p Policy) EffectivePolicy {
+	e := EffectivePolicy{
+		AcceptBackorders:        s.Defaults.AcceptBackorders,
+		MaxBackorderPerCustomer: s.Defaults.MaxBackorderPerCustomer,
+		BackorderLimit:          s.Defaults.BackorderLimit,
+		SplitPolicy:             s.Defaults.SplitPolicy,
+		PaymentTiming:           s.Defaults.PaymentTiming,
+	}
+	if p.AcceptBackorders != nil {
+		e.AcceptBackorders = *p.AcceptBackorders
+	}
+	if p.MaxBackorderPerCustomer != nil {
+		e.MaxBackorderPerCustomer = p.MaxBackorderPerCustomer
+	}
+	if p.BackorderLimit != nil {
+		e.BackorderLimit = p.BackorderLimit
+	}
+	if p.SplitPolicy != "" {
+		e.SplitPolicy = p.SplitPolicy
+	}
+	if p.PaymentTiming != "" {
+		e.PaymentTiming = p.PaymentTiming
+	}
+	return e
+}

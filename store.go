@@ -1,0 +1,126 @@
+package backorder
+
+import (
+	"context"
+	"time"
+)
+
+// Store is a database the service keeps its state in. sqlite.DB and
+// postgres.DB implement it; storetest holds the contract both pass.
+//
+// A store only loads and saves. Every business rule lives in this package, as
+// pure functions the Service calls between loading and saving, so no rule is
+// written once per database.
+type Store interface {
+	// BeginWrite starts a read-write transaction. The service runs every write
+	// through its committer, which batches many requests into one transaction
+	// (group commit) with a savepoint around each.
+	BeginWrite(ctx context.Context) (Tx, error)
+	// BeginRead starts a read-only transaction on a consistent snapshot.
+	BeginRead(ctx context.Context) (Tx, error)
+	// Retryable reports whether err is a transient conflict (serialization
+	// failure, deadlock, busy database) after which the whole transaction
+	// may be retried.
+	Retryable(err error) bool
+}
+
+// Tx is one transaction. Methods return ENOTFOUND for a missing row and
+// ECONFLICT for a duplicate key; any other failure is an internal error.
+// Times are stored in UTC with at least microsecond precision.
+type Tx interface {
+	Commit() error
+	Rollback() error
+
+	// Savepoint, RollbackTo and Release manage the savepoint that isolates one
+	// request inside a group commit.
+	Savepoint(ctx context.Context, name string) error
+	RollbackTo(ctx context.Context, name string) error
+	Release(ctx context.Context, name string) error
+
+	// LockSKUs takes the write locks of the SKUs' stock rows, in the order
+	// given (the caller sorts them). A store whose transactions already
+	// serialize every write may do nothing.
+	LockSKUs(ctx context.Context, skus []string) error
+
+	// Settings returns the stored settings, or DefaultSettings if none were saved.
+	Settings(ctx context.Context) (*Settings, error)
+	PutSettings(ctx context.Context, s *Settings) error
+
+	// Meta reads a small named value (such as the admin token hash); ENOTFOUND if unset.
+	Meta(ctx context.Context, key string) (string, error)
+	SetMeta(ctx context.Context, key, value string) error
+
+	// Product returns one product with its stock; ENOTFOUND if unknown.
+	Product(ctx context.Context, sku string) (*Product, error)
+	// Products returns the named products that exist, by SKU.
+	Products(ctx context.Context, skus []string) (map[string]*Product, error)
+	// ListProducts returns products in SKU order after the filter's cursor.
+	ListProducts(ctx context.Context, f ProductFilter) ([]*Product, error)
+	// PutProduct creates or replaces a product's descriptive fields and
+	// policy; its stock is left as it is (zero for a new product).
+	PutProduct(ctx context.Context, p *Product) error
+	// SaveStock writes the quantities of the given SKUs.
+	SaveStock(ctx context.Context, stock []Stock) error
+	// AllStock returns the quantities of every SKU.
+	AllStock(ctx context.Context) ([]Stock, error)
+
+	// InsertOrder stores a new order with its lines. It sets the order's Seq
+	// (increasing in commit order) and each line's ID. ECONFLICT if the order
+	// ID exists.
+	InsertOrder(ctx context.Context, o *Order) error
+	// Order returns an order with its lines; ENOTFOUND if unknown.
+	Order(ctx context.Context, id string) (*Order, error)
+	// ListOrders returns orders with their lines in Seq order after the cursor.
+	ListOrders(ctx context.Context, f OrderFilter) ([]*Order, error)
+	// SetSplitChoice records the customer's split choice on an order.
+	SetSplitChoice(ctx context.Context, orderID, choice string) error
+	// Lines returns every line of the given orders, by order ID, in line order.
+	Lines(ctx context.Context, orderIDs []string) (map[string][]*Line, error)
+	// SaveLines writes the quantities (allocated, backordered, shipped,
+	// cancelled, fulfilling) of existing lines.
+	SaveLines(ctx context.Context, lines []*Line) error
+	// AllLines returns every order line.
+	AllLines(ctx context.Context) ([]*Line, error)
+	// WaitingLines returns the lines of a SKU with backordered units, each with
+	// its order's header (no Lines), in no particular order.
+	WaitingLines(ctx context.Context, sku string) ([]QueueEntry, error)
+	// CustomerBackordered returns, per SKU, the units a customer has waiting.
+	CustomerBackordered(ctx context.Context, customerID string, skus []string) (map[string]int64, error)
+
+	// AppendMovements adds movements to the history, setting their IDs in order.
+	AppendMovements(ctx context.Context, ms []Movement) error
+	// Movements returns movements in ID order after the filter's cursor.
+	Movements(ctx context.Context, f MovementFilter) ([]Movement, error)
+
+	// InsertFulfillments stores new fulfillment requests, setting their IDs.
+	InsertFulfillments(ctx context.Context, fs []*Fulfillment) error
+	// Fulfillment returns one fulfillment with its lines; ENOTFOUND if unknown.
+	Fulfillment(ctx context.Context, id int64) (*Fulfillment, error)
+	// ListFulfillments returns fulfillments in ID order after the cursor. The
+	// filter's Status is a wire status; ready and held are told apart by Today.
+	ListFulfillments(ctx context.Context, f FulfillmentFilter) ([]*Fulfillment, error)
+	// SaveFulfillment writes a fulfillment's state, shipment details and
+	// lines (lines of quantity 0 are dropped).
+	SaveFulfillment(ctx context.Context, f *Fulfillment) error
+	// OpenRequests returns, per line, the units in open fulfillment requests.
+	OpenRequests(ctx context.Context) (map[int64]int64, error)
+
+	// InsertLostDemand records refused order lines.
+	InsertLostDemand(ctx context.Context, ls []LostDemand) error
+	// ListLostDemand returns lost demand recorded at or after since.
+	ListLostDemand(ctx context.Context, since time.Time) ([]LostDemand, error)
+
+	// AppendEvents adds outbox events, setting their IDs.
+	AppendEvents(ctx context.Context, es []Event) error
+	// Events returns outbox events after the given ID, oldest first.
+	Events(ctx context.Context, after int64, limit int) ([]Event, error)
+
+	// IdempotencyRecord returns the stored outcome for a key; ENOTFOUND if none.
+	IdempotencyRecord(ctx context.Context, key string) (*IdempotencyRecord, error)
+	// PutIdempotencyRecord stores an outcome; ECONFLICT if the key exists.
+	PutIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
+
+	// LedgerTotals sums the movements per SKU and per line, with the part of
+	// allocations made at intake from stock (reason in_stock) apart.
+	LedgerTotals(ctx context.Context) (*Snapshot, error)
+}
