@@ -1,0 +1,160 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/backorder/backorder"
+)
+
+// seedQueue creates product sku with n waiting orders, the queue an
+// allocation run reads. Each order has a first line of another, allocated
+// SKU, so the queue's line IDs are not consecutive, and waits for 1 to 3
+// units of sku, so quantities vary as they would.
+func seedQueue(tb testing.TB, db *DB, sku string, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	btx, err := db.BeginWrite(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tx := btx.(*Tx)
+	defer tx.Rollback()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, s := range []string{sku, "OTHER"} {
+		if err := tx.PutProduct(ctx, &backorder.Product{SKU: s, Name: "Widget", PriceCents: 1999, Currency: "USD",
+			Status: backorder.StatusActive, CreatedAt: now, UpdatedAt: now}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	qty := func(i int) int64 { return int64(1 + i%3) }
+	_, err = tx.execBatch(ctx, 14, n,
+		insertBuilder("orders", []string{"id", "seq", "customer_id", "customer_email", "customer_name", "vip", "wholesale",
+			"shipping", "need_by", "split_policy", "split_choice", "accepted_at", "units", "line_count"}),
+		func(i int, args []any) []any {
+			return append(args, fmt.Sprintf("ORD-%07d", i), int64(i+1), fmt.Sprintf("C-%d", i%5000), "ann@example.com", "Ann Example",
+				int64(0), int64(0), "standard", nil, "ship_available", nil, micros(now.Add(time.Duration(i)*time.Second)), 1+qty(i), int64(2))
+		})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, err = tx.execBatch(ctx, len(lineInsertColumns), 2*n, insertBuilder("order_lines", lineInsertColumns),
+		func(j int, args []any) []any {
+			i := j / 2
+			if j%2 == 0 {
+				return append(args, int64(j+1), fmt.Sprintf("ORD-%07d", i), int64(1), "OTHER", int64(1), int64(1), int64(0),
+					int64(0), int64(0), int64(1), int64(1999), "USD", "at_order", nil)
+			}
+			return append(args, int64(j+1), fmt.Sprintf("ORD-%07d", i), int64(2), sku, qty(i), int64(0), qty(i),
+				int64(0), int64(0), int64(0), int64(1999), "USD", "at_order", nil)
+		})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var waiting int64
+	for i := range n {
+		waiting += qty(i)
+	}
+	if err := tx.SaveStock(ctx, []backorder.Stock{{SKU: sku, Backordered: waiting}, {SKU: "OTHER", OnHand: int64(n), Allocated: int64(n)}}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// BenchmarkBulk100k measures one receipt of 100,000 units against a queue of
+// 100,000 waiting lines of one SKU: the calls the service makes, in one
+// transaction, to allocate them all. Each phase is reported in ms/op.
+func BenchmarkBulk100k(b *testing.B) {
+	const n = 100_000
+	const sku = "SKU-BULK"
+	ctx := context.Background()
+	phases := []string{"WaitingLines", "SaveLines", "AppendMovements", "InsertFulfillments", "AppendEvents", "SaveStock", "Commit"}
+	total := make([]time.Duration, len(phases))
+	var all time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db, err := Open(filepath.Join(b.TempDir(), fmt.Sprintf("bench%d.db", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		seedQueue(b, db, sku, n)
+		now := time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
+		payload, _ := json.Marshal(map[string]any{"order_id": "ORD-0000000", "sku": sku, "quantity": 1, "eta": "2026-02-03"})
+		b.StartTimer()
+
+		start := time.Now()
+		mark := start
+		lap := func(p int) {
+			t := time.Now()
+			total[p] += t.Sub(mark)
+			mark = t
+		}
+		tx, err := db.BeginWrite(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		queue, err := tx.WaitingLines(ctx, sku)
+		if err != nil {
+			b.Fatal(err)
+		} else if len(queue) != n {
+			b.Fatalf("queue=%d, want %d", len(queue), n)
+		}
+		lap(0)
+		lines := make([]*backorder.Line, n)
+		ms := make([]backorder.Movement, n)
+		fs := make([]*backorder.Fulfillment, n)
+		es := make([]backorder.Event, n)
+		var received int64
+		for j, e := range queue {
+			l := e.Line
+			q := l.Backordered
+			received += q
+			l.Allocated, l.Backordered, l.Fulfilling = q, 0, q
+			lines[j] = l
+			ms[j] = backorder.Movement{At: now, Kind: backorder.MoveAllocate, SKU: sku, Quantity: q, OrderID: e.Order.ID, LineID: l.ID, Reason: backorder.ReasonFIFO, Reference: "PO-1"}
+			fs[j] = &backorder.Fulfillment{OrderID: e.Order.ID, State: backorder.FulfillmentOpen, CreatedAt: now,
+				Lines: []backorder.FulfillmentLine{{LineID: l.ID, SKU: sku, Quantity: q}}}
+			es[j] = backorder.Event{At: now, Kind: backorder.EventOrderAllocated, OrderID: e.Order.ID, SKU: sku, Payload: payload}
+		}
+		mark = time.Now() // building the domain values is the service's time, not the store's
+		if err := tx.SaveLines(ctx, lines); err != nil {
+			b.Fatal(err)
+		}
+		lap(1)
+		if err := tx.AppendMovements(ctx, ms); err != nil {
+			b.Fatal(err)
+		}
+		lap(2)
+		if err := tx.InsertFulfillments(ctx, fs); err != nil {
+			b.Fatal(err)
+		}
+		lap(3)
+		if err := tx.AppendEvents(ctx, es); err != nil {
+			b.Fatal(err)
+		}
+		lap(4)
+		if err := tx.SaveStock(ctx, []backorder.Stock{{SKU: sku, OnHand: received, Allocated: received}}); err != nil {
+			b.Fatal(err)
+		}
+		lap(5)
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		lap(6)
+		all += time.Since(start)
+
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	for p, name := range phases {
+		b.ReportMetric(float64(total[p].Microseconds())/1000/float64(b.N), "ms/"+name)
+	}
+	b.ReportMetric(float64(all.Microseconds())/1000/float64(b.N), "ms/total")
+}

@@ -1,0 +1,204 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backorder/backorder"
+	"github.com/backorder/backorder/sqlite"
+	"github.com/backorder/backorder/storetest"
+)
+
+// MustOpenDB opens a fresh database file in the test's temporary directory,
+// closed when the test ends.
+func MustOpenDB(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "backorder.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return db
+}
+
+// TestStore runs the store conformance suite on SQLite.
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) backorder.Store { return MustOpenDB(t) })
+}
+
+func TestOpen(t *testing.T) {
+	t.Run("Reopen", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "backorder.db")
+		db, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		tx, err := db.BeginWrite(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.SetMeta(ctx, "k", "v"); err != nil {
+			t.Fatal(err)
+		} else if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		} else if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+
+		// Opening again applies no migration twice and keeps the data.
+		db, err = sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		r, err := db.BeginRead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Rollback()
+		if got, err := r.Meta(ctx, "k"); err != nil || got != "v" {
+			t.Fatalf("Meta=%q, %v, want v", got, err)
+		}
+	})
+	t.Run("ErrMemory", func(t *testing.T) {
+		for _, path := range []string{"", ":memory:", "file:x.db?mode=memory"} {
+			if _, err := sqlite.Open(path); err == nil {
+				t.Fatalf("Open(%q) succeeded, want an error", path)
+			}
+		}
+	})
+}
+
+func TestFormatError(t *testing.T) {
+	if err := sqlite.FormatError(nil, "op", "thing"); err != nil {
+		t.Fatalf("FormatError(nil)=%v", err)
+	}
+	err := sqlite.FormatError(sql.ErrNoRows, "find order", `order "A-1"`)
+	if got, want := backorder.ErrorCode(err), backorder.ENOTFOUND; got != want {
+		t.Fatalf("code=%q, want %q", got, want)
+	} else if got, want := backorder.ErrorMessage(err), `Order "A-1" not found.`; got != want {
+		t.Fatalf("message=%q, want %q", got, want)
+	}
+	app := backorder.Errorf(backorder.EINVALID, "Bad.")
+	if err := sqlite.FormatError(app, "op", "x"); err != app {
+		t.Fatalf("FormatError(app error)=%v, want it unchanged", err)
+	}
+	boom := errors.New("disk on fire")
+	err = sqlite.FormatError(boom, "save lines", "")
+	if !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "sqlite: save lines: ") {
+		t.Fatalf("FormatError=%v, want it wrapped with the origin", err)
+	} else if got := backorder.ErrorCode(err); got != backorder.EINTERNAL {
+		t.Fatalf("code=%q, want internal", got)
+	}
+}
+
+// TestRetryable takes the write lock on one connection, so another, with no
+// busy timeout, fails at once with SQLITE_BUSY.
+func TestRetryable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "backorder.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	holder, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	htx, err := holder.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer htx.Rollback()
+
+	other, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, err = other.Begin()
+	if err == nil {
+		t.Fatal("Begin succeeded while another connection holds the write lock")
+	} else if !db.Retryable(err) || !db.Retryable(fmt.Errorf("wrapped: %w", err)) {
+		t.Fatalf("Retryable(%v)=false, want true", err)
+	}
+	if db.Retryable(errors.New("SQLITE_BUSY")) || db.Retryable(nil) {
+		t.Fatal("Retryable is true for an error that is not the driver's")
+	}
+}
+
+// TestWaitingLinesPlan checks that the queue query reads the partial index,
+// whose size is the queue's, not the history's.
+func TestWaitingLinesPlan(t *testing.T) {
+	db := MustOpenDB(t)
+	plan := db.ExplainWaitingLines(t)
+	if !strings.Contains(plan, "order_lines_waiting") {
+		t.Fatalf("plan=%s, want the partial index order_lines_waiting", plan)
+	}
+}
+
+// TestMovementsAppendOnly checks that the history refuses changes.
+func TestMovementsAppendOnly(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	tx, err := db.BeginWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	p := &backorder.Product{SKU: "A", Name: "A", Currency: "USD", Status: backorder.StatusActive}
+	if err := tx.PutProduct(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.AppendMovements(ctx, []backorder.Movement{{Kind: backorder.MoveReceipt, SKU: "A", Quantity: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"UPDATE movements SET quantity = 2", "DELETE FROM movements"} {
+		if err := db.ExecTx(ctx, tx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Fatalf("%s: err=%v, want append-only refusal", q, err)
+		}
+	}
+}
+
+func TestBulkIDs(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	tx, err := db.BeginWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := tx.PutProduct(ctx, &backorder.Product{SKU: "A", Name: "A", Currency: "USD", Status: backorder.StatusActive}); err != nil {
+		t.Fatal(err)
+	}
+	// More rows than one statement takes, with values that vary and repeat.
+	ms := make([]backorder.Movement, 2500)
+	for i := range ms {
+		ms[i] = backorder.Movement{At: time.Unix(int64(i%7), 0), Kind: backorder.MoveReceipt, SKU: "A", Quantity: int64(i), Reference: fmt.Sprint(i % 3)}
+	}
+	if err := tx.AppendMovements(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tx.Movements(ctx, backorder.MovementFilter{Limit: 1000, After: ms[1499].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range got {
+		want := ms[1500+i]
+		if m.ID != want.ID || m.Quantity != want.Quantity || m.Reference != want.Reference || !m.At.Equal(want.At) {
+			t.Fatalf("movement %d=%+v, want %+v", 1500+i, m, want)
+		}
+	}
+}

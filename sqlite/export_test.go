@@ -1,0 +1,35 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/backorder/backorder"
+)
+
+// ExplainWaitingLines returns the query plan of WaitingLines.
+func (db *DB) ExplainWaitingLines(tb testing.TB) string {
+	tb.Helper()
+	rows, err := db.read.Query(`EXPLAIN QUERY PLAN `+waitingLinesQuery, "A")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			tb.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	return b.String()
+}
+
+// ExecTx runs a statement in tx.
+func (db *DB) ExecTx(ctx context.Context, tx backorder.Tx, query string) error {
+	_, err := tx.(*Tx).tx.ExecContext(ctx, query)
+	return err
+}

@@ -1,0 +1,336 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/backorder/backorder"
+)
+
+const orderColumns = `o.id, o.seq, o.customer_id, o.customer_email, o.customer_name, o.vip, o.wholesale,
+	o.shipping, o.need_by, o.split_policy, o.split_choice, o.accepted_at, o.units, o.line_count`
+
+// scanOrder decodes the order columns starting at column c.
+func scanOrder(r *row, c int) backorder.Order {
+	return backorder.Order{
+		ID:  r.str(c),
+		Seq: r.int(c + 1),
+		Customer: backorder.Customer{
+			ID:        r.str(c + 2),
+			Email:     r.str(c + 3),
+			Name:      r.str(c + 4),
+			VIP:       r.bool(c + 5),
+			Wholesale: r.bool(c + 6),
+		},
+		Shipping:    r.str(c + 7),
+		NeedBy:      r.str(c + 8),
+		SplitPolicy: r.str(c + 9),
+		SplitChoice: r.str(c + 10),
+		AcceptedAt:  fromMicros(r.int(c + 11)),
+		Units:       r.int(c + 12),
+		LineCount:   int(r.int(c + 13)),
+	}
+}
+
+const lineColumns = `l.id, l.order_id, l.line_no, l.sku, l.quantity, l.allocated, l.backordered, l.shipped,
+	l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing, l.available_from`
+
+// scanLine decodes the line columns starting at column c.
+func scanLine(r *row, c int) *backorder.Line {
+	return &backorder.Line{
+		ID:            r.int(c),
+		OrderID:       r.str(c + 1),
+		LineNo:        int(r.int(c + 2)),
+		SKU:           r.str(c + 3),
+		Quantity:      r.int(c + 4),
+		Allocated:     r.int(c + 5),
+		Backordered:   r.int(c + 6),
+		Shipped:       r.int(c + 7),
+		Cancelled:     r.int(c + 8),
+		Fulfilling:    r.int(c + 9),
+		PriceCents:    r.int(c + 10),
+		Currency:      r.str(c + 11),
+		PaymentTiming: r.str(c + 12),
+		AvailableFrom: r.str(c + 13),
+	}
+}
+
+var lineInsertColumns = []string{"id", "order_id", "line_no", "sku", "quantity", "allocated", "backordered",
+	"shipped", "cancelled", "fulfilling", "price_cents", "currency", "payment_timing", "available_from"}
+
+// InsertOrder stores a new order with its lines. It sets the order's Seq, its
+// Units and LineCount (from the lines), and each line's ID and OrderID.
+// ECONFLICT if the order ID exists.
+func (tx *Tx) InsertOrder(ctx context.Context, o *backorder.Order) error {
+	subject := fmt.Sprintf("order %q", o.ID)
+	var seq int64
+	if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM orders`).Scan(&seq); err != nil {
+		return FormatError(err, "insert order", subject)
+	}
+	var units int64
+	for _, l := range o.Lines {
+		units += l.Quantity
+	}
+	_, err := tx.exec(ctx, `INSERT INTO orders (id, seq, customer_id, customer_email, customer_name, vip, wholesale,
+			shipping, need_by, split_policy, split_choice, accepted_at, units, line_count)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, seq, o.Customer.ID, o.Customer.Email, o.Customer.Name, boolInt(o.Customer.VIP), boolInt(o.Customer.Wholesale),
+		o.Shipping, nullStr(o.NeedBy), o.SplitPolicy, nullStr(o.SplitChoice), micros(o.AcceptedAt), units, int64(len(o.Lines)))
+	if err != nil {
+		return FormatError(err, "insert order", subject)
+	}
+	base, err := tx.nextID(ctx, "order_lines", false)
+	if err != nil {
+		return FormatError(err, "insert order", subject)
+	}
+	_, err = tx.execBatch(ctx, len(lineInsertColumns), len(o.Lines), insertBuilder("order_lines", lineInsertColumns),
+		func(i int, args []any) []any {
+			l := o.Lines[i]
+			return append(args, base+int64(i)+1, o.ID, int64(l.LineNo), l.SKU, l.Quantity, l.Allocated, l.Backordered,
+				l.Shipped, l.Cancelled, l.Fulfilling, l.PriceCents, l.Currency, l.PaymentTiming, nullStr(l.AvailableFrom))
+		})
+	if err != nil {
+		return FormatError(err, "insert order lines", fmt.Sprintf("line of order %q", o.ID))
+	}
+	o.Seq, o.Units, o.LineCount = seq, units, len(o.Lines)
+	for i, l := range o.Lines {
+		l.ID, l.OrderID = base+int64(i)+1, o.ID
+	}
+	return nil
+}
+
+func (tx *Tx) orders(ctx context.Context, op, query string, args ...any) ([]*backorder.Order, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, FormatError(err, op, "")
+	}
+	defer rows.Close()
+	out := []*backorder.Order{}
+	err = eachPacked(rows, 14, func(r *row) error {
+		o := scanOrder(r, 0)
+		out = append(out, &o)
+		return nil
+	})
+	if err != nil {
+		return nil, FormatError(err, op, "")
+	}
+	rows.Close()
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(out))
+	for i, o := range out {
+		ids[i] = o.ID
+	}
+	lines, err := tx.Lines(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range out {
+		o.Lines = lines[o.ID]
+	}
+	return out, nil
+}
+
+// Order returns an order with its lines; ENOTFOUND if unknown.
+func (tx *Tx) Order(ctx context.Context, id string) (*backorder.Order, error) {
+	os, err := tx.orders(ctx, "order", `SELECT `+packed(orderColumns)+` FROM orders o WHERE o.id = ?`, id)
+	if err != nil {
+		return nil, err
+	} else if len(os) == 0 {
+		return nil, backorder.Errorf(backorder.ENOTFOUND, "Order %q not found.", id)
+	}
+	return os[0], nil
+}
+
+// ListOrders returns orders with their lines in Seq order after the cursor,
+// optionally of one customer and with a line of one SKU.
+func (tx *Tx) ListOrders(ctx context.Context, f backorder.OrderFilter) ([]*backorder.Order, error) {
+	q := `SELECT ` + packed(orderColumns) + ` FROM orders o WHERE o.seq > ?`
+	args := []any{f.After}
+	if f.CustomerID != "" {
+		q += ` AND o.customer_id = ?`
+		args = append(args, f.CustomerID)
+	}
+	if f.SKU != "" {
+		q += ` AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = ?)`
+		args = append(args, f.SKU)
+	}
+	q += ` ORDER BY o.seq LIMIT ?`
+	args = append(args, limit(f.Limit))
+	return tx.orders(ctx, "list orders", q, args...)
+}
+
+// SetSplitChoice records the customer's split choice; ENOTFOUND if no order.
+func (tx *Tx) SetSplitChoice(ctx context.Context, orderID, choice string) error {
+	res, err := tx.exec(ctx, `UPDATE orders SET split_choice = ? WHERE id = ?`, nullStr(choice), orderID)
+	if err != nil {
+		return FormatError(err, "set split choice", "")
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return FormatError(err, "set split choice", "")
+	} else if n == 0 {
+		return backorder.Errorf(backorder.ENOTFOUND, "Order %q not found.", orderID)
+	}
+	return nil
+}
+
+func (tx *Tx) lines(ctx context.Context, op, query string, args ...any) ([]*backorder.Line, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, FormatError(err, op, "")
+	}
+	defer rows.Close()
+	out := []*backorder.Line{}
+	err = eachPacked(rows, 14, func(r *row) error {
+		out = append(out, scanLine(r, 0))
+		return nil
+	})
+	if err != nil {
+		return nil, FormatError(err, op, "")
+	}
+	return out, nil
+}
+
+// Lines returns every line of the given orders, by order ID, in line order.
+func (tx *Tx) Lines(ctx context.Context, orderIDs []string) (map[string][]*backorder.Line, error) {
+	out := make(map[string][]*backorder.Line, len(orderIDs))
+	if len(orderIDs) == 0 {
+		return out, nil
+	}
+	ls, err := tx.lines(ctx, "lines", `SELECT `+packed(lineColumns)+` FROM order_lines l
+		WHERE l.order_id IN (SELECT value FROM json_each(?)) ORDER BY l.order_id, l.line_no`, jsonList(orderIDs))
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		out[l.OrderID] = append(out[l.OrderID], l)
+	}
+	return out, nil
+}
+
+// AllLines returns every order line, in ID order.
+func (tx *Tx) AllLines(ctx context.Context) ([]*backorder.Line, error) {
+	return tx.lines(ctx, "all lines", `SELECT `+packed(lineColumns)+` FROM order_lines l ORDER BY l.id`)
+}
+
+// SaveLines writes the quantities of existing lines; ENOTFOUND if a line does
+// not exist. The CHECK constraints refuse a line whose quantities do not add
+// up, so a faulty caller cannot commit one.
+func (tx *Tx) SaveLines(ctx context.Context, lines []*backorder.Line) error {
+	// The last entry of a line wins, as it would with one UPDATE per entry.
+	idx := make(map[int64]int, len(lines))
+	uniq := make([]*backorder.Line, 0, len(lines))
+	for _, l := range lines {
+		if i, ok := idx[l.ID]; ok {
+			uniq[i] = l
+			continue
+		}
+		idx[l.ID] = len(uniq)
+		uniq = append(uniq, l)
+	}
+	n, err := tx.execBatch(ctx, 6, len(uniq),
+		func(values string) string {
+			return `UPDATE order_lines SET allocated = v.column2, backordered = v.column3, shipped = v.column4,
+					cancelled = v.column5, fulfilling = v.column6
+				FROM (VALUES ` + values + `) AS v WHERE order_lines.id = v.column1`
+		},
+		func(i int, args []any) []any {
+			l := uniq[i]
+			return append(args, l.ID, l.Allocated, l.Backordered, l.Shipped, l.Cancelled, l.Fulfilling)
+		})
+	if err != nil {
+		return FormatError(err, "save lines", "")
+	}
+	if n != int64(len(uniq)) {
+		ids := make([]int64, len(uniq))
+		for i, l := range uniq {
+			ids[i] = l.ID
+		}
+		var missing int64
+		err := tx.queryRow(ctx, `SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM order_lines) LIMIT 1`,
+			jsonList(ids)).Scan(&missing)
+		if err != nil {
+			return FormatError(err, "save lines", "")
+		}
+		return backorder.Errorf(backorder.ENOTFOUND, "Order line %d not found.", missing)
+	}
+	return nil
+}
+
+// waitingLinesQuery reads a SKU's queue: the lines the partial index
+// order_lines_waiting holds, each with its order's header.
+var waitingLinesQuery = `SELECT ` + packed(orderColumns+`, l.id, l.line_no, l.quantity, l.allocated, l.backordered,
+		l.shipped, l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing, l.available_from`) + `
+	FROM order_lines l JOIN orders o ON o.id = l.order_id
+	WHERE l.sku = ? AND l.backordered > 0`
+
+// WaitingLines returns the lines of a SKU with backordered units, each with
+// its order's header (without lines), in no particular order. The partial index
+// order_lines_waiting holds exactly these lines, so the read costs the length
+// of the queue, not of the history.
+func (tx *Tx) WaitingLines(ctx context.Context, sku string) ([]backorder.QueueEntry, error) {
+	rows, err := tx.query(ctx, waitingLinesQuery, sku)
+	if err != nil {
+		return nil, FormatError(err, "waiting lines", "")
+	}
+	defer rows.Close()
+	var out []backorder.QueueEntry
+	const c = 14 // the order columns come first
+	err = eachPacked(rows, c+12, func(r *row) error {
+		// One allocation for the pair: the queue may be long.
+		e := &struct {
+			o backorder.Order
+			l backorder.Line
+		}{o: scanOrder(r, 0)}
+		o := &e.o
+		l := &e.l
+		*l = backorder.Line{
+			ID:            r.int(c),
+			OrderID:       o.ID,
+			LineNo:        int(r.int(c + 1)),
+			SKU:           sku,
+			Quantity:      r.int(c + 2),
+			Allocated:     r.int(c + 3),
+			Backordered:   r.int(c + 4),
+			Shipped:       r.int(c + 5),
+			Cancelled:     r.int(c + 6),
+			Fulfilling:    r.int(c + 7),
+			PriceCents:    r.int(c + 8),
+			Currency:      r.str(c + 9),
+			PaymentTiming: r.str(c + 10),
+			AvailableFrom: r.str(c + 11),
+		}
+		out = append(out, backorder.QueueEntry{Order: o, Line: l})
+		return nil
+	})
+	if err != nil {
+		return nil, FormatError(err, "waiting lines", "")
+	}
+	return out, nil
+}
+
+// CustomerBackordered returns, per SKU, the units a customer has waiting.
+// SKUs with none are absent.
+func (tx *Tx) CustomerBackordered(ctx context.Context, customerID string, skus []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(skus) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, `SELECT l.sku, SUM(l.backordered) FROM orders o JOIN order_lines l ON l.order_id = o.id
+		WHERE o.customer_id = ? AND l.backordered > 0 AND l.sku IN (SELECT value FROM json_each(?))
+		GROUP BY l.sku`, customerID, jsonList(skus))
+	if err != nil {
+		return nil, FormatError(err, "customer backordered", "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sku string
+		var n int64
+		if err := rows.Scan(&sku, &n); err != nil {
+			return nil, FormatError(err, "customer backordered", "")
+		}
+		out[sku] = n
+	}
+	return out, FormatError(rows.Err(), "customer backordered", "")
+}

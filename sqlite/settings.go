@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/backorder/backorder"
+)
+
+// Settings returns the stored settings, or the defaults if none were saved.
+func (tx *Tx) Settings(ctx context.Context) (*backorder.Settings, error) {
+	var body string
+	err := tx.queryRow(ctx, `SELECT body FROM settings WHERE id = 1`).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		s := backorder.DefaultSettings()
+		return &s, nil
+	} else if err != nil {
+		return nil, FormatError(err, "settings", "settings")
+	}
+	var s backorder.Settings
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		return nil, fmt.Errorf("sqlite: settings: %w", err)
+	}
+	return &s, nil
+}
+
+// PutSettings replaces the settings.
+func (tx *Tx) PutSettings(ctx context.Context, s *backorder.Settings) error {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("sqlite: put settings: %w", err)
+	}
+	_, err = tx.exec(ctx, `INSERT INTO settings (id, body) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET body = excluded.body`, string(body))
+	return FormatError(err, "put settings", "settings")
+}
+
+// Meta returns a named value; ENOTFOUND if it was never set.
+func (tx *Tx) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := tx.queryRow(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if err != nil {
+		return "", FormatError(err, "meta", fmt.Sprintf("meta value %q", key))
+	}
+	return v, nil
+}
+
+// SetMeta sets a named value.
+func (tx *Tx) SetMeta(ctx context.Context, key, value string) error {
+	_, err := tx.exec(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return FormatError(err, "set meta", fmt.Sprintf("meta value %q", key))
+}
+
+// IdempotencyRecord returns the stored outcome of a request; ENOTFOUND if none.
+func (tx *Tx) IdempotencyRecord(ctx context.Context, key string) (*backorder.IdempotencyRecord, error) {
+	rows, err := tx.query(ctx, `SELECT key, request_hash, result, error, created_at FROM idempotency WHERE key = ?`, key)
+	if err != nil {
+		return nil, FormatError(err, "idempotency record", "")
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, FormatError(err, "idempotency record", "")
+		}
+		return nil, backorder.Errorf(backorder.ENOTFOUND, "Idempotency key %q not found.", key)
+	}
+	r := newRow(5)
+	if err := r.scan(rows); err != nil {
+		return nil, FormatError(err, "idempotency record", "")
+	}
+	rec := &backorder.IdempotencyRecord{
+		Key:         r.str(0),
+		RequestHash: r.str(1),
+		Result:      r.bytes(2),
+		CreatedAt:   fromMicros(r.int(4)),
+	}
+	if e := r.str(3); e != "" {
+		rec.Error = &backorder.Error{}
+		if err := json.Unmarshal([]byte(e), rec.Error); err != nil {
+			return nil, fmt.Errorf("sqlite: idempotency record %q: %w", key, err)
+		}
+	}
+	return rec, rows.Close()
+}
+
+// PutIdempotencyRecord stores the outcome of a request; ECONFLICT if the key
+// is taken.
+func (tx *Tx) PutIdempotencyRecord(ctx context.Context, rec *backorder.IdempotencyRecord) error {
+	var errJSON any
+	if rec.Error != nil {
+		b, err := json.Marshal(rec.Error)
+		if err != nil {
+			return fmt.Errorf("sqlite: put idempotency record: %w", err)
+		}
+		errJSON = string(b)
+	}
+	var result any
+	if rec.Result != nil {
+		result = rec.Result
+	}
+	_, err := tx.exec(ctx, `INSERT INTO idempotency (key, request_hash, result, error, created_at) VALUES (?, ?, ?, ?, ?)`,
+		rec.Key, rec.RequestHash, result, errJSON, micros(rec.CreatedAt))
+	return FormatError(err, "put idempotency record", fmt.Sprintf("idempotency key %q", rec.Key))
+}

@@ -1,0 +1,206 @@
+// Package sqlite is the embedded store of backorder: one SQLite file, written
+// by a single connection and read by a small pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/backorder/backorder"
+)
+
+//go:embed migration/*.sql
+var migrationFS embed.FS
+
+var _ backorder.Store = (*DB)(nil)
+
+// Pragmas of the write connection. synchronous=FULL makes a returned commit
+// durable: DESIGN.md promises that every accepted order survives a crash.
+// The page cache is large because one allocation run may touch hundreds of
+// thousands of rows in one transaction; with SQLite's 2 MiB default the
+// dirty pages would spill to the WAL before commit. BEGIN IMMEDIATE takes the
+// write lock at the start, so a write transaction never fails half-way with
+// SQLITE_BUSY when it upgrades from reading to writing.
+const writePragmas = "_pragma=journal_mode(WAL)" +
+	"&_pragma=synchronous(FULL)" +
+	"&_pragma=busy_timeout(10000)" +
+	"&_pragma=foreign_keys(1)" +
+	"&_pragma=cache_size(-262144)" +
+	"&_pragma=temp_store(memory)" +
+	"&_txlock=immediate"
+
+// Pragmas of the read connections: query_only turns a write through a read
+// transaction into an error rather than a lock wait.
+const readPragmas = "_pragma=busy_timeout(10000)" +
+	"&_pragma=foreign_keys(1)" +
+	"&_pragma=query_only(1)" +
+	"&_pragma=cache_size(-65536)" +
+	"&_pragma=temp_store(memory)" +
+	"&_txlock=deferred"
+
+// DB is a backorder store in one SQLite file. It keeps two pools on the
+// file: a single write connection, which serializes every write transaction
+// (so no two writers ever race for the lock), and several read connections,
+// which WAL mode lets read a consistent snapshot while the writer works.
+type DB struct {
+	path  string
+	write *sql.DB
+	read  *sql.DB
+}
+
+// Open opens the SQLite database at path, creating the file if needed, and
+// brings its schema up to date.
+func Open(path string) (*DB, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsAny(path, "?#") {
+		// An in-memory database would give each pool its own empty database.
+		return nil, fmt.Errorf("sqlite: open: path must name a file, without '?' or '#': %q", path)
+	}
+	db := &DB{path: path}
+	var err error
+	if db.write, err = sql.Open("sqlite", "file:"+path+"?"+writePragmas); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	db.write.SetConnMaxIdleTime(0)
+
+	ctx := context.Background()
+	if err := db.write.PingContext(ctx); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.write.Close()
+		return nil, err
+	}
+
+	if db.read, err = sql.Open("sqlite", "file:"+path+"?"+readPragmas); err != nil {
+		db.write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	db.read.SetMaxOpenConns(n)
+	db.read.SetMaxIdleConns(n)
+	db.read.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.read.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// migrate applies the embedded migrations that the file has not seen yet.
+func (db *DB) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFS, "migration")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, sub)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools. Transactions still open are rolled back.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// BeginWrite starts a write transaction on the single write connection. It
+// waits, up to ctx's end, while another write transaction is open.
+//
+// As with any database/sql transaction, the transaction is rolled back if ctx
+// ends before Commit.
+func (db *DB) BeginWrite(ctx context.Context) (backorder.Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin write: %w", err)
+	}
+	return newTx(tx), nil
+}
+
+// BeginRead starts a read-only transaction. Its snapshot is taken at its
+// first read and kept until it ends.
+func (db *DB) BeginRead(ctx context.Context) (backorder.Tx, error) {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin read: %w", err)
+	}
+	return newTx(tx), nil
+}
+
+// Retryable reports whether err is SQLITE_BUSY or SQLITE_LOCKED: another
+// process held the lock past busy_timeout, and the transaction may be retried.
+func (db *DB) Retryable(err error) bool { return Retryable(err) }
+
+// Retryable reports whether err is SQLITE_BUSY or SQLITE_LOCKED.
+func Retryable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
+
+// FormatError turns a driver error into the application's error model, in one
+// place: no row becomes ENOTFOUND and a duplicate key ECONFLICT, both with a
+// message about subject (such as `order "A-1"`); any other error is internal
+// and is wrapped with op. An application error passes through unchanged.
+func FormatError(err error, op, subject string) error {
+	var e *backorder.Error
+	var se *sqlite.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e):
+		return err
+	case errors.Is(err, sql.ErrNoRows):
+		return backorder.Errorf(backorder.ENOTFOUND, "%s not found.", capitalize(subject))
+	case errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
+		return backorder.Errorf(backorder.ECONFLICT, "%s already exists.", capitalize(subject))
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return "Record"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Times are stored as INTEGER microseconds since the Unix epoch: exact,
+// sortable, and the precision PostgreSQL keeps too.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
