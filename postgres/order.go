@@ -1,0 +1,326 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/backorder/backorder"
+)
+
+const orderColumns = `o.id, o.seq, o.customer_id, o.customer_email, o.customer_name, o.vip, o.wholesale,
+	o.shipping, coalesce(o.need_by, ''), o.split_policy, coalesce(o.split_choice, ''),
+	o.accepted_at, o.units, o.line_count`
+
+func orderDest(o *backorder.Order) []any {
+	return []any{&o.ID, &o.Seq, &o.Customer.ID, &o.Customer.Email, &o.Customer.Name, &o.Customer.VIP, &o.Customer.Wholesale,
+		&o.Shipping, &o.NeedBy, &o.SplitPolicy, &o.SplitChoice, &o.AcceptedAt, &o.Units, &o.LineCount}
+}
+
+const lineColumns = `l.id, l.order_id, l.line_no, l.sku, l.quantity, l.allocated, l.backordered,
+	l.shipped, l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing,
+	coalesce(l.available_from, '')`
+
+func lineDest(l *backorder.Line) []any {
+	return []any{&l.ID, &l.OrderID, &l.LineNo, &l.SKU, &l.Quantity, &l.Allocated, &l.Backordered,
+		&l.Shipped, &l.Cancelled, &l.Fulfilling, &l.PriceCents, &l.Currency, &l.PaymentTiming, &l.AvailableFrom}
+}
+
+// InsertOrder stores a new order with its lines in one statement. It sets the
+// order's Seq from order_seq, taken inside the transaction: writers of a SKU
+// hold its lock until commit, so Seq increases in commit order among the
+// orders of a SKU. It numbers the lines in slice order and sets their IDs and
+// OrderID. ECONFLICT if the order ID exists; the transaction stays usable,
+// since the duplicate is found with ON CONFLICT DO NOTHING rather than by an
+// error.
+func (tx *Tx) InsertOrder(ctx context.Context, o *backorder.Order) error {
+	n := len(o.Lines)
+	lineNo := make([]int32, n)
+	skus := make([]string, n)
+	currency := make([]string, n)
+	timing := make([]string, n)
+	from := make([]string, n)
+	qty := make([]int64, n)
+	alloc := make([]int64, n)
+	back := make([]int64, n)
+	shipped := make([]int64, n)
+	cancelled := make([]int64, n)
+	fulfilling := make([]int64, n)
+	price := make([]int64, n)
+	for i, l := range o.Lines {
+		lineNo[i], skus[i], currency[i], timing[i], from[i] = int32(l.LineNo), l.SKU, l.Currency, l.PaymentTiming, l.AvailableFrom
+		qty[i], alloc[i], back[i], shipped[i], cancelled[i], fulfilling[i], price[i] =
+			l.Quantity, l.Allocated, l.Backordered, l.Shipped, l.Cancelled, l.Fulfilling, l.PriceCents
+	}
+	var seq *int64
+	var ids []int64
+	err := tx.tx.QueryRow(ctx, `WITH o AS (
+			INSERT INTO orders (id, seq, customer_id, customer_email, customer_name, vip, wholesale,
+				shipping, need_by, split_policy, split_choice, accepted_at, units, line_count)
+			VALUES ($1, nextval('order_seq'), $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, nullif($10, ''), $11, $12, $13)
+			ON CONFLICT (id) DO NOTHING
+			RETURNING id, seq
+		), ids AS MATERIALIZED (
+			SELECT array_agg(nextval('order_lines_id_seq') ORDER BY g) AS a FROM generate_series(1, $14::int) AS g
+		), l AS (
+			INSERT INTO order_lines (id, order_id, line_no, sku, quantity, allocated, backordered,
+				shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from)
+			SELECT ids.a[u.g], o.id, u.line_no, u.sku, u.quantity, u.allocated, u.backordered,
+				u.shipped, u.cancelled, u.fulfilling, u.price_cents, u.currency, u.payment_timing, nullif(u.available_from, '')
+			FROM o CROSS JOIN ids CROSS JOIN unnest($15::int[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[],
+				$20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[], $24::text[], $25::text[], $26::text[])
+				WITH ORDINALITY AS u (line_no, sku, quantity, allocated, backordered,
+					shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from, g)
+		)
+		SELECT (SELECT seq FROM o), (SELECT coalesce(a, '{}') FROM ids)`,
+		o.ID, o.Customer.ID, o.Customer.Email, o.Customer.Name, o.Customer.VIP, o.Customer.Wholesale,
+		o.Shipping, o.NeedBy, o.SplitPolicy, o.SplitChoice, o.AcceptedAt, o.Units, o.LineCount, n,
+		lineNo, skus, qty, alloc, back, shipped, cancelled, fulfilling, price, currency, timing, from,
+	).Scan(&seq, &ids)
+	if err != nil {
+		return FormatError(err, "insert order", fmt.Sprintf("order %q", o.ID))
+	}
+	if seq == nil {
+		return backorder.Errorf(backorder.ECONFLICT, "Order %q already exists.", o.ID)
+	}
+	if len(ids) != n {
+		return fmt.Errorf("postgres: insert order %q: %d line IDs for %d lines", o.ID, len(ids), n)
+	}
+	o.Seq = *seq
+	for i, l := range o.Lines {
+		l.ID, l.OrderID = ids[i], o.ID
+	}
+	return nil
+}
+
+// Order returns an order with its lines; ENOTFOUND if unknown. Both queries
+// go in one round trip.
+func (tx *Tx) Order(ctx context.Context, id string) (*backorder.Order, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+orderColumns+` FROM orders o WHERE o.id = $1`, id)
+	b.Queue(`SELECT `+lineColumns+` FROM order_lines l WHERE l.order_id = $1 ORDER BY l.line_no, l.id`, id)
+	br := tx.tx.SendBatch(ctx, b)
+	defer br.Close()
+	o := &backorder.Order{}
+	if err := br.QueryRow().Scan(orderDest(o)...); err != nil {
+		return nil, FormatError(err, "order", fmt.Sprintf("order %q", id))
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, FormatError(err, "order", "")
+	}
+	var l backorder.Line
+	if _, err := pgx.ForEachRow(rows, lineDest(&l), func() error {
+		c := l
+		o.Lines = append(o.Lines, &c)
+		return nil
+	}); err != nil {
+		return nil, FormatError(err, "order", "")
+	}
+	if err := br.Close(); err != nil {
+		return nil, FormatError(err, "order", "")
+	}
+	return o, nil
+}
+
+// ListOrders returns orders with their lines in Seq order after the cursor.
+// Each combination of filters is its own statement, so each gets a plan that
+// uses its index.
+func (tx *Tx) ListOrders(ctx context.Context, f backorder.OrderFilter) ([]*backorder.Order, error) {
+	var w where
+	w.add("o.seq > ?", f.After)
+	if f.CustomerID != "" {
+		w.add("o.customer_id = ?", f.CustomerID)
+	}
+	if f.SKU != "" {
+		w.add("EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = ?)", f.SKU)
+	}
+	q := `SELECT ` + orderColumns + ` FROM orders o WHERE ` + w.sql() + ` ORDER BY o.seq LIMIT ` + w.arg(limit(f.Limit))
+	var out []*backorder.Order
+	var o backorder.Order
+	err := collect(ctx, tx.tx, q, w.args, orderDest(&o), func() error {
+		c := o
+		out = append(out, &c)
+		return nil
+	})
+	if err != nil {
+		return nil, FormatError(err, "list orders", "")
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(out))
+	for i, o := range out {
+		ids[i] = o.ID
+	}
+	lines, err := tx.lines(ctx, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range out {
+		o.Lines = lines[o.ID]
+	}
+	return out, nil
+}
+
+// SetSplitChoice records the customer's split choice; ENOTFOUND if the order
+// does not exist.
+func (tx *Tx) SetSplitChoice(ctx context.Context, orderID, choice string) error {
+	tag, err := tx.tx.Exec(ctx, `UPDATE orders SET split_choice = nullif($2, '') WHERE id = $1`, orderID, choice)
+	if err != nil {
+		return FormatError(err, "set split choice", fmt.Sprintf("order %q", orderID))
+	} else if tag.RowsAffected() == 0 {
+		return backorder.Errorf(backorder.ENOTFOUND, "Order %q not found.", orderID)
+	}
+	return nil
+}
+
+// Lines returns every line of the given orders, by order ID, in line order.
+// In a write transaction it locks the lines (see the package comment).
+func (tx *Tx) Lines(ctx context.Context, orderIDs []string) (map[string][]*backorder.Line, error) {
+	return tx.lines(ctx, orderIDs, tx.write)
+}
+
+func (tx *Tx) lines(ctx context.Context, orderIDs []string, lock bool) (map[string][]*backorder.Line, error) {
+	out := make(map[string][]*backorder.Line, len(orderIDs))
+	if len(orderIDs) == 0 {
+		return out, nil
+	}
+	q := `SELECT ` + lineColumns + ` FROM order_lines l WHERE l.order_id = ANY($1) ORDER BY l.order_id, l.line_no, l.id`
+	if lock {
+		q += tx.lockRows("l")
+	}
+	var l backorder.Line
+	err := collect(ctx, tx.tx, q, []any{orderIDs}, lineDest(&l), func() error {
+		c := l
+		out[c.OrderID] = append(out[c.OrderID], &c)
+		return nil
+	})
+	if err != nil {
+		return nil, FormatError(err, "lines", "")
+	}
+	return out, nil
+}
+
+// SaveLines writes the quantities of existing lines in one statement;
+// ENOTFOUND if a line does not exist. The CHECK constraints refuse a line
+// whose quantities do not add up.
+func (tx *Tx) SaveLines(ctx context.Context, lines []*backorder.Line) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	n := len(lines)
+	ids := make([]int64, n)
+	alloc := make([]int64, n)
+	back := make([]int64, n)
+	shipped := make([]int64, n)
+	cancelled := make([]int64, n)
+	fulfilling := make([]int64, n)
+	for i, l := range lines {
+		ids[i], alloc[i], back[i], shipped[i], cancelled[i], fulfilling[i] =
+			l.ID, l.Allocated, l.Backordered, l.Shipped, l.Cancelled, l.Fulfilling
+	}
+	tag, err := tx.tx.Exec(ctx, `UPDATE order_lines l
+		SET allocated = v.allocated, backordered = v.backordered, shipped = v.shipped,
+			cancelled = v.cancelled, fulfilling = v.fulfilling
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
+			AS v (id, allocated, backordered, shipped, cancelled, fulfilling)
+		WHERE l.id = v.id`, ids, alloc, back, shipped, cancelled, fulfilling)
+	if err != nil {
+		return FormatError(err, "save lines", "")
+	}
+	if got := tag.RowsAffected(); got != int64(n) {
+		// A line named twice is updated once; only a shortfall past the
+		// duplicates means a missing line.
+		uniq := make(map[int64]bool, n)
+		for _, id := range ids {
+			uniq[id] = true
+		}
+		if got != int64(len(uniq)) {
+			return backorder.Errorf(backorder.ENOTFOUND, "%d of %d order lines not found.", int64(len(uniq))-got, len(uniq))
+		}
+	}
+	return nil
+}
+
+// AllLines returns every order line, in ID order.
+func (tx *Tx) AllLines(ctx context.Context) ([]*backorder.Line, error) {
+	var out []*backorder.Line
+	var l backorder.Line
+	err := collect(ctx, tx.tx, `SELECT `+lineColumns+` FROM order_lines l ORDER BY l.id`, nil, lineDest(&l), func() error {
+		c := l
+		out = append(out, &c)
+		return nil
+	})
+	if err != nil {
+		return nil, FormatError(err, "all lines", "")
+	}
+	return out, nil
+}
+
+// WaitingLines returns the lines of a SKU with backordered units, each with
+// its order's header, through the partial index of waiting lines.
+//
+// In a write transaction it locks the lines of orders with more than one
+// line (see the package comment): only those can be written by a writer that
+// does not hold this SKU's lock. The line of a single-line order is written
+// only under its SKU's lock, which the caller holds, so locking it again
+// would cost a WAL record per row for nothing; a 100,000-line queue is
+// usually made of such lines. Both queries go in one round trip.
+func (tx *Tx) WaitingLines(ctx context.Context, sku string) ([]backorder.QueueEntry, error) {
+	const q = `SELECT ` + orderColumns + `, ` + lineColumns + `
+		FROM order_lines l JOIN orders o ON o.id = l.order_id
+		WHERE l.sku = $1 AND l.backordered > 0`
+	b := &pgx.Batch{}
+	if tx.write {
+		b.Queue(q+` AND o.line_count = 1`, sku)
+		b.Queue(q+` AND o.line_count <> 1`+tx.lockRows("l"), sku)
+	} else {
+		b.Queue(q, sku)
+	}
+	br := tx.tx.SendBatch(ctx, b)
+	defer br.Close()
+	var out []backorder.QueueEntry
+	var o backorder.Order
+	var l backorder.Line
+	dest := append(orderDest(&o), lineDest(&l)...)
+	for range b.Len() {
+		rows, err := br.Query()
+		if err != nil {
+			return nil, FormatError(err, "waiting lines", "")
+		}
+		if _, err := pgx.ForEachRow(rows, dest, func() error {
+			oc, lc := o, l
+			out = append(out, backorder.QueueEntry{Order: &oc, Line: &lc})
+			return nil
+		}); err != nil {
+			return nil, FormatError(err, "waiting lines", "")
+		}
+	}
+	if err := br.Close(); err != nil {
+		return nil, FormatError(err, "waiting lines", "")
+	}
+	return out, nil
+}
+
+// CustomerBackordered returns, per SKU, the units a customer has waiting.
+func (tx *Tx) CustomerBackordered(ctx context.Context, customerID string, skus []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(skus))
+	if len(skus) == 0 {
+		return out, nil
+	}
+	var sku string
+	var n int64
+	err := collect(ctx, tx.tx, `SELECT l.sku, sum(l.backordered)::bigint
+		FROM orders o JOIN order_lines l ON l.order_id = o.id
+		WHERE o.customer_id = $1 AND l.sku = ANY($2) AND l.backordered > 0
+		GROUP BY l.sku`, []any{customerID, skus}, []any{&sku, &n}, func() error {
+		out[sku] = n
+		return nil
+	})
+	if err != nil {
+		return nil, FormatError(err, "customer backordered", "")
+	}
+	return out, nil
+}
