@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/backorder/backorder"
+)
+
+// rawCommitRater is a store that can measure its own durable single-row
+// commit rate, the baseline the intake figure is compared with.
+type rawCommitRater interface {
+	RawCommitRate(ctx context.Context, d time.Duration) (float64, error)
+}
+
+// benchResult is what `backorder bench` prints.
+type benchResult struct {
+	Driver             string  `json:"driver"`
+	RawCommitPerS      float64 `json:"raw_commit_per_s"`
+	IntakeOrdersPerS   float64 `json:"intake_orders_per_s"`
+	IntakeRatio        float64 `json:"intake_vs_raw_commit"`
+	IntakeOrders       int64   `json:"intake_orders"`
+	IntakeClients      int     `json:"intake_clients"`
+	IntakeInstances    int     `json:"intake_instances"`
+	IntakeP50Ms        float64 `json:"intake_p50_ms"`
+	IntakeP99Ms        float64 `json:"intake_p99_ms"`
+	OrdersPerCommit    float64 `json:"orders_per_commit"`
+	Receipt100kLinesS  float64 `json:"receipt_100k_lines_s"`
+	ReceiptAllocations int     `json:"receipt_allocations"`
+	CheckOK            bool    `json:"check_ok"`
+}
+
+type benchConfig struct {
+	dsn       string
+	json      bool
+	duration  time.Duration
+	clients   int
+	skus      int
+	lines     int
+	instances int
+}
+
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", stderr)
+	var cfg benchConfig
+	fs.StringVar(&cfg.dsn, "db", "", "postgres:// URL, or a folder for SQLite files (default: a temporary folder)")
+	fs.BoolVar(&cfg.json, "json", false, "print one JSON object")
+	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long the intake load runs")
+	fs.IntVar(&cfg.clients, "clients", 64, "concurrent intake clients")
+	fs.IntVar(&cfg.skus, "skus", 10, "hot SKUs the intake load orders")
+	fs.IntVar(&cfg.lines, "lines", 100_000, "waiting lines the receipt figure allocates against")
+	fs.IntVar(&cfg.instances, "instances", 0, "API instances for intake (default 1 on SQLite, 3 on PostgreSQL)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	only := fs.String("only", "", "run one figure only: raw, intake or receipt")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	want := func(name string) bool { return *only == "" || *only == name }
+	pg := strings.HasPrefix(cfg.dsn, "postgres")
+	if cfg.instances == 0 {
+		cfg.instances = 1
+		if pg {
+			cfg.instances = 3
+		}
+	}
+	dir := cfg.dsn
+	if !pg {
+		if dir == "" {
+			d, err := os.MkdirTemp("", "backorder-bench-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(d)
+			dir = d
+		} else if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	dsnFor := func(name string) string {
+		if pg {
+			return cfg.dsn
+		}
+		return filepath.Join(dir, name+".db")
+	}
+	progress := func(format string, args ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", args...) }
+	res := benchResult{Driver: "sqlite (modernc.org/sqlite, WAL, synchronous=FULL)", IntakeClients: cfg.clients, IntakeInstances: cfg.instances}
+	if pg {
+		res.Driver = "postgres (pgx v5, synchronous_commit=on)"
+	}
+	run := fmt.Sprintf("b%d", time.Now().UnixNano()%1_000_000_000)
+
+	// 1. The driver's own durable single-row commit rate.
+	if want("raw") {
+		db, err := openDatabase(ctx, dsnFor("raw"))
+		if err != nil {
+			return err
+		}
+		rater, ok := db.store.(rawCommitRater)
+		if !ok {
+			db.close()
+			return fmt.Errorf("store %s cannot measure raw commits", db.kind)
+		}
+		progress("raw commit rate (3s)...")
+		res.RawCommitPerS, err = rater.RawCommitRate(ctx, 3*time.Second)
+		db.close()
+		if err != nil {
+			return err
+		}
+	}
+
+	// 2. Order intake over HTTP.
+	if want("intake") {
+		progress("intake: %d clients, %d hot SKUs, %d instance(s), %s...", cfg.clients, cfg.skus, cfg.instances, cfg.duration)
+		if err := benchIntake(ctx, cfg, dsnFor("intake"), run, &res); err != nil {
+			return fmt.Errorf("intake: %w", err)
+		}
+		if res.RawCommitPerS > 0 {
+			res.IntakeRatio = res.IntakeOrdersPerS / res.RawCommitPerS
+		}
+	}
+
+	// 3. One receipt against many waiting lines of one SKU.
+	if want("receipt") {
+		progress("receipt: seeding %d waiting lines...", cfg.lines)
+		if err := benchReceipt(ctx, cfg, dsnFor("receipt"), run, &res, progress); err != nil {
+			return fmt.Errorf("receipt: %w", err)
+		}
+	}
+
+	if cfg.json {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	fmt.Fprintf(stdout, "driver                 %s\n", res.Driver)
+	fmt.Fprintf(stdout, "raw_commit_per_s       %.0f\n", res.RawCommitPerS)
+	fmt.Fprintf(stdout, "intake_orders_per_s    %.0f  (%.1fx raw commits; %d clients, %d instance(s); p50 %.1f ms, p99 %.1f ms; %.1f orders per commit)\n",
+		res.IntakeOrdersPerS, res.IntakeRatio, res.IntakeClients, res.IntakeInstances, res.IntakeP50Ms, res.IntakeP99Ms, res.OrdersPerCommit)
+	fmt.Fprintf(stdout, "receipt_100k_lines_s   %.3f  (%d allocations; invariant check ok=%v)\n", res.Receipt100kLinesS, res.ReceiptAllocations, res.CheckOK)
+	return nil
+}
+
+// benchIntake runs cfg.clients HTTP clients placing one-line orders on
+// cfg.skus hot SKUs for cfg.duration against cfg.instances API instances on
+// one database. Every 201 is an order whose commit is durable.
+func benchIntake(ctx context.Context, cfg benchConfig, dsn, run string, res *benchResult) error {
+	const token = "bench-token"
+	env := func(k string) string {
+		if k == "BACKORDER_ADMIN_TOKEN" {
+			return token
+		}
+		return ""
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var servers []*server
+	defer func() {
+		for _, s := range servers {
+			s.shutdown()
+		}
+	}()
+	for range cfg.instances {
+		s, err := startServer(ctx, serveConfig{addr: "127.0.0.1:0", dsn: dsn}, env, io.Discard, quiet)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+	}
+	skus := make([]string, cfg.skus)
+	for i := range skus {
+		skus[i] = fmt.Sprintf("%s-HOT-%02d", run, i)
+		p := &backorder.ProductInput{SKU: skus[i], Name: "Hot " + skus[i], PriceCents: 1999, Currency: "USD", Status: backorder.StatusActive}
+		if _, _, err := servers[0].svc.PutProduct(ctx, p); err != nil {
+			return err
+		}
+		if _, err := servers[0].svc.Receive(ctx, &backorder.ReceiptRequest{SKU: skus[i], Quantity: 2000}, nil); err != nil {
+			return err
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.clients, MaxConnsPerHost: cfg.clients}, Timeout: 30 * time.Second}
+	var before backorder.CommitStats
+	for _, s := range servers {
+		st := s.svc.CommitStats()
+		before.Batches += st.Batches
+		before.Writes += st.Writes
+	}
+	var ok, failed atomic.Int64
+	lat := make([][]time.Duration, cfg.clients)
+	deadline := time.Now().Add(cfg.duration)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range cfg.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(c), 7))
+			base := "http://" + servers[c%len(servers)].Addr
+			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
+				body, _ := json.Marshal(backorder.OrderRequest{
+					ID:       fmt.Sprintf("%s-%d-%d", run, c, n),
+					Customer: backorder.Customer{ID: fmt.Sprintf("c%d", rng.IntN(5000)), Email: "bench@example.com", Name: "Bench"},
+					Lines:    []backorder.LineRequest{{SKU: skus[rng.IntN(len(skus))], Quantity: int64(1 + rng.IntN(3))}},
+					Shipping: backorder.ShippingStandard,
+				})
+				req, _ := http.NewRequestWithContext(ctx, "POST", base+"/v1/orders", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d-%d", run, c, n))
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusCreated {
+					ok.Add(1)
+					lat[c] = append(lat[c], time.Since(t0))
+				} else {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var after backorder.CommitStats
+	for _, s := range servers {
+		st := s.svc.CommitStats()
+		after.Batches += st.Batches
+		after.Writes += st.Writes
+	}
+	if failed.Load() > 0 {
+		return fmt.Errorf("%d intake requests failed", failed.Load())
+	}
+	res.IntakeOrders = ok.Load()
+	res.IntakeOrdersPerS = float64(ok.Load()) / elapsed.Seconds()
+	if b := after.Batches - before.Batches; b > 0 {
+		res.OrdersPerCommit = float64(after.Writes-before.Writes) / float64(b)
+	}
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	res.IntakeP50Ms, res.IntakeP99Ms = percentileMs(all, 0.50), percentileMs(all, 0.99)
+	return nil
+}
+
+// benchReceipt queues cfg.lines one-unit backorders of one SKU, then times a
+// single receipt of that many units, which fills every one of them.
+func benchReceipt(ctx context.Context, cfg benchConfig, dsn, run string, res *benchResult, progress func(string, ...any)) error {
+	db, err := openDatabase(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	svc := backorder.NewService(backorder.Config{Store: db.store, Writers: db.writers, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer svc.Close()
+	sku := run + "-QUEUE"
+	if _, _, err := svc.PutProduct(ctx, &backorder.ProductInput{SKU: sku, Name: "Queue", PriceCents: 1000, Currency: "USD", Status: backorder.StatusActive}); err != nil {
+		return err
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	t0 := time.Now()
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := next.Add(1)
+				if n > int64(cfg.lines) {
+					return
+				}
+				_, err := svc.PlaceOrder(ctx, &backorder.OrderRequest{
+					ID: fmt.Sprintf("%s-q%d", run, n), Customer: backorder.Customer{ID: fmt.Sprintf("q%d", n%9973), Email: "q@example.com", Name: "Q"},
+					Lines: []backorder.LineRequest{{SKU: sku, Quantity: 1}}, Shipping: backorder.ShippingStandard,
+				}, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	progress("receipt: seeded in %s; receiving %d units...", time.Since(t0).Round(time.Millisecond), cfg.lines)
+	start := time.Now()
+	r, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: int64(cfg.lines)}, nil)
+	if err != nil {
+		return err
+	}
+	res.Receipt100kLinesS = time.Since(start).Seconds()
+	res.ReceiptAllocations = len(r.Allocations)
+	progress("receipt: %d allocations in %.3fs; checking invariants...", len(r.Allocations), res.Receipt100kLinesS)
+	rep, err := svc.Check(ctx)
+	if err != nil {
+		return err
+	}
+	res.CheckOK = rep.OK
+	return nil
+}
+
+func percentileMs(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	i := int(float64(len(d)-1) * p)
+	return float64(d[i]) / float64(time.Millisecond)
+}

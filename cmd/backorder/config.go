@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/backorder/backorder"
+	"github.com/backorder/backorder/postgres"
+	"github.com/backorder/backorder/sqlite"
+)
+
+// newFlagSet returns a flag set whose flags take their defaults from
+// BACKORDER_* environment variables (--test-clock from BACKORDER_TEST_CLOCK).
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse applies the environment, then the command line.
+func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "BACKORDER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" && err == nil {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", env, v, e)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return fs.Parse(args)
+}
+
+// database is an opened store with what the wiring needs to know of it.
+type database struct {
+	store   backorder.Store
+	writers int // concurrent write batches the store sustains
+	kind    string
+	close   func() error
+}
+
+// openDatabase opens a SQLite file, or PostgreSQL for a postgres:// URL.
+func openDatabase(ctx context.Context, dsn string) (*database, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		return &database{store: db, writers: 4, kind: "postgres", close: func() error { db.Close(); return nil }}, nil
+	}
+	db, err := sqlite.Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &database{store: db, writers: 1, kind: "sqlite", close: db.Close}, nil
+}
