@@ -135,10 +135,11 @@ func (c *committer) commit(batch []*writeOp) {
 // failed; a request's own failure is kept in op.err and rolled back alone.
 func (c *committer) try(batch []*writeOp) (err error) {
 	ctx := c.ctx
-	tx, err := c.store.BeginWrite(ctx)
+	inner, err := c.store.BeginWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	tx := &batchTx{Tx: inner}
 	defer func() {
 		if err != nil {
 			_ = tx.Rollback()
@@ -154,6 +155,22 @@ func (c *committer) try(batch []*writeOp) (err error) {
 		if err := tx.LockSKUs(ctx, skus); err != nil {
 			return fmt.Errorf("lock skus: %w", err)
 		}
+	}
+	if len(batch) == 1 {
+		// A request alone needs no savepoint: the transaction is its own, and
+		// a savepoint makes the store keep a statement journal of every bulk
+		// write (a large receipt pays for that in full).
+		op := batch[0]
+		if op.err = safeCall(ctx, tx, op.fn); op.err != nil {
+			if c.store.Retryable(op.err) {
+				return op.err
+			}
+			return tx.Rollback()
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
 	}
 	for _, op := range batch {
 		if err := tx.Savepoint(ctx, "op"); err != nil {
@@ -176,6 +193,36 @@ func (c *committer) try(batch []*writeOp) (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// batchTx is the transaction of one batch. It reads the settings once per
+// batch instead of once per request; a write of the settings, or a request
+// rolled back to its savepoint, forgets them.
+type batchTx struct {
+	Tx
+	settings *Settings
+}
+
+func (b *batchTx) Settings(ctx context.Context) (*Settings, error) {
+	if b.settings == nil {
+		s, err := b.Tx.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.settings = s
+	}
+	s := *b.settings
+	return &s, nil
+}
+
+func (b *batchTx) PutSettings(ctx context.Context, s *Settings) error {
+	b.settings = nil
+	return b.Tx.PutSettings(ctx, s)
+}
+
+func (b *batchTx) RollbackTo(ctx context.Context, name string) error {
+	b.settings = nil
+	return b.Tx.RollbackTo(ctx, name)
 }
 
 // safeCall runs fn, turning a panic into an error so one bad request cannot
