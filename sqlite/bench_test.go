@@ -67,16 +67,17 @@ func seedQueue(tb testing.TB, db *DB, sku string, n int) {
 	}
 }
 
-// BenchmarkBulk100k measures one receipt of 100,000 units against a queue of
-// 100,000 waiting lines of one SKU: the calls the service makes, in one
-// transaction, to allocate them all. Each phase is reported in ms/op.
+// BenchmarkBulk100k measures one receipt that fills a queue of 100,000
+// waiting lines of one SKU: the store calls the service makes, in one
+// transaction, to allocate them all, and the commit. Each call is reported in
+// ms per receipt, and ms/store is their sum; ns/op also counts building the
+// domain values between the calls, which is the service's work.
 func BenchmarkBulk100k(b *testing.B) {
 	const n = 100_000
 	const sku = "SKU-BULK"
 	ctx := context.Background()
 	phases := []string{"WaitingLines", "SaveLines", "AppendMovements", "InsertFulfillments", "AppendEvents", "SaveStock", "Commit"}
 	total := make([]time.Duration, len(phases))
-	var all time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		db, err := Open(filepath.Join(b.TempDir(), fmt.Sprintf("bench%d.db", i)))
@@ -85,11 +86,9 @@ func BenchmarkBulk100k(b *testing.B) {
 		}
 		seedQueue(b, db, sku, n)
 		now := time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
-		payload, _ := json.Marshal(map[string]any{"order_id": "ORD-0000000", "sku": sku, "quantity": 1, "eta": "2026-02-03"})
 		b.StartTimer()
 
-		start := time.Now()
-		mark := start
+		mark := time.Now()
 		lap := func(p int) {
 			t := time.Now()
 			total[p] += t.Sub(mark)
@@ -120,6 +119,7 @@ func BenchmarkBulk100k(b *testing.B) {
 			ms[j] = backorder.Movement{At: now, Kind: backorder.MoveAllocate, SKU: sku, Quantity: q, OrderID: e.Order.ID, LineID: l.ID, Reason: backorder.ReasonFIFO, Reference: "PO-1"}
 			fs[j] = &backorder.Fulfillment{OrderID: e.Order.ID, State: backorder.FulfillmentOpen, CreatedAt: now,
 				Lines: []backorder.FulfillmentLine{{LineID: l.ID, SKU: sku, Quantity: q}}}
+			payload, _ := json.Marshal(map[string]any{"order_id": e.Order.ID, "status": backorder.OrderAllocated, "quantity": q})
 			es[j] = backorder.Event{At: now, Kind: backorder.EventOrderAllocated, OrderID: e.Order.ID, SKU: sku, Payload: payload}
 		}
 		mark = time.Now() // building the domain values is the service's time, not the store's
@@ -147,14 +147,15 @@ func BenchmarkBulk100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		lap(6)
-		all += time.Since(start)
 
 		b.StopTimer()
 		db.Close()
 		b.StartTimer()
 	}
+	var store time.Duration
 	for p, name := range phases {
 		b.ReportMetric(float64(total[p].Microseconds())/1000/float64(b.N), "ms/"+name)
+		store += total[p]
 	}
-	b.ReportMetric(float64(all.Microseconds())/1000/float64(b.N), "ms/total")
+	b.ReportMetric(float64(store.Microseconds())/1000/float64(b.N), "ms/store")
 }

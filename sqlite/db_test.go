@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,6 +70,21 @@ func TestOpen(t *testing.T) {
 		defer r.Rollback()
 		if got, err := r.Meta(ctx, "k"); err != nil || got != "v" {
 			t.Fatalf("Meta=%q, %v, want v", got, err)
+		}
+	})
+	// File names with characters a SQLite URI would read as syntax.
+	t.Run("Names", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, name := range []string{"a b.db", "x%20y.db", "q?x#y.db", "ünï.db"} {
+			db, err := sqlite.Open(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatalf("Open(%q): %v", name, err)
+			} else if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				t.Fatalf("Open(%q) made another file: %v", name, err)
+			}
 		}
 	})
 	t.Run("ErrMemory", func(t *testing.T) {
@@ -200,5 +216,71 @@ func TestBulkIDs(t *testing.T) {
 		if m.ID != want.ID || m.Quantity != want.Quantity || m.Reference != want.Reference || !m.At.Equal(want.At) {
 			t.Fatalf("movement %d=%+v, want %+v", 1500+i, m, want)
 		}
+	}
+}
+
+// TestEventIDsNeverReused prunes delivered events, as an outbox cleaner
+// would, and checks that new events still get IDs past every one handed out:
+// the notifier's cursor must not see an old ID again.
+func TestEventIDsNeverReused(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	tx, err := db.BeginWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	es := []backorder.Event{{Kind: backorder.EventOrderAccepted}, {Kind: backorder.EventOrderAccepted}}
+	if err := tx.AppendEvents(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ExecTx(ctx, tx, "DELETE FROM events"); err != nil {
+		t.Fatal(err)
+	}
+	more := []backorder.Event{{Kind: backorder.EventOrderShipped}}
+	if err := tx.AppendEvents(ctx, more); err != nil {
+		t.Fatal(err)
+	} else if more[0].ID <= es[1].ID {
+		t.Fatalf("ID=%d after pruning, want > %d", more[0].ID, es[1].ID)
+	}
+}
+
+// TestCheckpoint checks that committed pages reach the database file without
+// a checkpoint in any commit: the background checkpoint copies them.
+func TestCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "backorder.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	ctx := context.Background()
+	tx, err := db.BeginWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	ms := make([]backorder.Movement, 5000)
+	for i := range ms {
+		ms[i] = backorder.Movement{Kind: backorder.MoveReceipt, SKU: "A", Quantity: 1, Reference: "PO-1"}
+	}
+	if err := tx.AppendMovements(ctx, ms); err != nil {
+		t.Fatal(err)
+	} else if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); size() <= before; {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes: no checkpoint", size())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

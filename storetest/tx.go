@@ -510,7 +510,8 @@ func testTxOrder(t *testing.T, open func(t *testing.T) backorder.Store) {
 	t.Run("OK", func(t *testing.T) {
 		s := setup(t)
 		o := &backorder.Order{
-			ID: "ORD-1", Customer: backorder.Customer{ID: "cust-1", Email: "ann@example.com", Name: "Ann Example", VIP: true, Wholesale: true},
+			// A name with characters that need quoting or escaping anywhere.
+			ID: "ORD-1", Customer: backorder.Customer{ID: "cust-1", Email: "ann@example.com", Name: "Ann \"Nan\" O'Brien \\ Ünï ☃\n\t\x01", VIP: true, Wholesale: true},
 			Shipping: backorder.ShippingExpedited, NeedBy: "2026-12-20", SplitPolicy: backorder.SplitCustomerChoice,
 			AcceptedAt: t0, Units: 7, LineCount: 2,
 			Lines: []*backorder.Line{
@@ -720,9 +721,9 @@ func testTxSaveLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 		name string
 		edit func(l *backorder.Line)
 	}{
-		{"ErrNotConserved", func(l *backorder.Line) { l.Allocated = 1 }},                       // 1+5 != 5
-		{"ErrLost", func(l *backorder.Line) { l.Backordered = 4 }},                             // 4 != 5
-		{"ErrNegative", func(l *backorder.Line) { l.Allocated, l.Backordered = -1, 6 }},        // adds up, but negative
+		{"ErrNotConserved", func(l *backorder.Line) { l.Allocated = 1 }},                // 1+5 != 5
+		{"ErrLost", func(l *backorder.Line) { l.Backordered = 4 }},                      // 4 != 5
+		{"ErrNegative", func(l *backorder.Line) { l.Allocated, l.Backordered = -1, 6 }}, // adds up, but negative
 		{"ErrFulfillingOverAllocated", func(l *backorder.Line) { l.Allocated, l.Backordered, l.Fulfilling = 2, 3, 3 }},
 		{"ErrNegativeFulfilling", func(l *backorder.Line) { l.Fulfilling = -1 }},
 	} {

@@ -1,11 +1,13 @@
 -- The first schema of the backorder store.
 --
 -- Conventions: tables are STRICT, so a value of the wrong type is refused
--- rather than silently stored. Times are INTEGER microseconds since the Unix
--- epoch, UTC. Calendar dates are 'YYYY-MM-DD' TEXT, NULL when unset. Money is
--- INTEGER minor units. The quantity invariants that must hold at every commit
--- are CHECK constraints, so a bug in the service cannot commit a line or a
--- stock row that does not add up.
+-- rather than silently stored. A CHECK lists allowed values with OR, not IN:
+-- SQLite builds a temporary index for an IN list on every row it checks.
+-- Times are INTEGER microseconds since the Unix epoch, UTC. Calendar dates are
+-- 'YYYY-MM-DD' TEXT, NULL when unset. Money is INTEGER minor units. The
+-- quantity invariants that must hold at every commit are CHECK constraints, so
+-- a bug in the service cannot commit a line or a stock row that does not add
+-- up.
 
 -- +goose Up
 
@@ -30,7 +32,7 @@ CREATE TABLE products (
 	currency                   TEXT NOT NULL,
 	status                     TEXT NOT NULL,
 	release_date               TEXT,
-	accept_backorders          INTEGER CHECK (accept_backorders IN (0, 1)),
+	accept_backorders          INTEGER CHECK (accept_backorders = 0 OR accept_backorders = 1),
 	max_backorder_per_customer INTEGER,
 	backorder_limit            INTEGER,
 	split_policy               TEXT,
@@ -53,8 +55,8 @@ CREATE TABLE orders (
 	customer_id    TEXT NOT NULL,
 	customer_email TEXT NOT NULL,
 	customer_name  TEXT NOT NULL,
-	vip            INTEGER NOT NULL DEFAULT 0 CHECK (vip IN (0, 1)),
-	wholesale      INTEGER NOT NULL DEFAULT 0 CHECK (wholesale IN (0, 1)),
+	vip            INTEGER NOT NULL DEFAULT 0 CHECK (vip = 0 OR vip = 1),
+	wholesale      INTEGER NOT NULL DEFAULT 0 CHECK (wholesale = 0 OR wholesale = 1),
 	shipping       TEXT NOT NULL,
 	need_by        TEXT,
 	split_policy   TEXT NOT NULL,
@@ -133,7 +135,7 @@ END;
 CREATE TABLE fulfillments (
 	id                 INTEGER PRIMARY KEY,
 	order_id           TEXT NOT NULL,
-	state              TEXT NOT NULL CHECK (state IN ('open', 'shipped', 'cancelled')),
+	state              TEXT NOT NULL CHECK (state = 'open' OR state = 'shipped' OR state = 'cancelled'),
 	hold_until         TEXT,
 	created_at         INTEGER NOT NULL,
 	shipped_at         INTEGER,
