@@ -345,15 +345,20 @@ func saveStock(ctx context.Context, tx Tx, products map[string]*Product, changed
 }
 
 // orderEvent is the one outbox event of a change to an order: what
-// happened, the status after it, and the fulfillment requests it created.
+// happened, the status after it (when all the order's lines are at hand), and
+// the fulfillment requests it created.
 func orderEvent(now time.Time, kind string, o *Order, sku string, fs []*Fulfillment) Event {
 	ids := make([]int64, len(fs))
 	for i, f := range fs {
 		ids[i] = f.ID
 	}
+	status := ""
+	if len(o.Lines) == o.LineCount {
+		status = o.DeriveStatus()
+	}
 	b, _ := json.Marshal(struct {
-		Status         string  `json:"status"`
+		Status         string  `json:"status,omitempty"`
 		FulfillmentIDs []int64 `json:"fulfillment_ids,omitempty"`
-	}{o.DeriveStatus(), ids})
+	}{status, ids})
 	return Event{At: now, Kind: kind, OrderID: o.ID, SKU: sku, Payload: b}
 }

@@ -155,7 +155,7 @@ func (s *Service) fill(ctx context.Context, tx Tx, now time.Time, st *Stock) ([]
 	}
 	var orders []*Order
 	seen := map[string]*Order{}
-	var multi []string // orders with other lines to load
+	var multi []string // orders whose other lines must be loaded
 	moves := make([]Movement, 0, len(allocs))
 	allocated := make(map[int64]bool, len(allocs))
 	var total int64
@@ -171,7 +171,10 @@ func (s *Service) fill(ctx context.Context, tx Tx, now time.Time, st *Stock) ([]
 			o = e.Order
 			seen[a.OrderID] = o
 			orders = append(orders, o)
-			if o.LineCount > 1 {
+			// Shipping what is available needs only the lines just filled:
+			// their siblings never hold allocated units not yet requested.
+			// Shipping complete needs every line, to see what still waits.
+			if o.LineCount > 1 && o.EffectiveSplit() != SplitShipAvailable {
 				multi = append(multi, o.ID)
 			}
 		}
