@@ -19,7 +19,7 @@ func (tx *Tx) InsertFulfillments(ctx context.Context, fs []*backorder.Fulfillmen
 	if len(fs) == 0 {
 		return nil
 	}
-	base, err := tx.nextID(ctx, "fulfillments", false)
+	base, err := tx.nextID(ctx, "fulfillments", false, len(fs))
 	if err != nil {
 		return FormatError(err, "insert fulfillments", "fulfillment")
 	}

@@ -15,7 +15,7 @@ func (tx *Tx) AppendMovements(ctx context.Context, ms []backorder.Movement) erro
 	if len(ms) == 0 {
 		return nil
 	}
-	base, err := tx.nextID(ctx, "movements", true)
+	base, err := tx.nextID(ctx, "movements", true, len(ms))
 	if err != nil {
 		return FormatError(err, "append movements", "movement")
 	}
@@ -138,7 +138,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, es []backorder.Event) error {
 	if len(es) == 0 {
 		return nil
 	}
-	base, err := tx.nextID(ctx, "events", true)
+	base, err := tx.nextID(ctx, "events", true, len(es))
 	if err != nil {
 		return FormatError(err, "append events", "event")
 	}
@@ -192,7 +192,7 @@ func (tx *Tx) InsertLostDemand(ctx context.Context, ls []backorder.LostDemand) e
 	if len(ls) == 0 {
 		return nil
 	}
-	base, err := tx.nextID(ctx, "lost_demand", false)
+	base, err := tx.nextID(ctx, "lost_demand", false, len(ls))
 	if err != nil {
 		return FormatError(err, "insert lost demand", "lost demand")
 	}

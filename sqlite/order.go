@@ -63,15 +63,16 @@ var lineInsertColumns = []string{"id", "order_id", "line_no", "sku", "quantity",
 // ECONFLICT if the order ID exists.
 func (tx *Tx) InsertOrder(ctx context.Context, o *backorder.Order) error {
 	subject := fmt.Sprintf("order %q", o.ID)
-	var seq int64
-	if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM orders`).Scan(&seq); err != nil {
+	seq, err := tx.reserve(ctx, "orders.seq", `SELECT COALESCE(MAX(seq), 0) FROM orders`, 1)
+	if err != nil {
 		return FormatError(err, "insert order", subject)
 	}
+	seq++
 	var units int64
 	for _, l := range o.Lines {
 		units += l.Quantity
 	}
-	_, err := tx.exec(ctx, `INSERT INTO orders (id, seq, customer_id, customer_email, customer_name, vip, wholesale,
+	_, err = tx.exec(ctx, `INSERT INTO orders (id, seq, customer_id, customer_email, customer_name, vip, wholesale,
 			shipping, need_by, split_policy, split_choice, accepted_at, units, line_count)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, seq, o.Customer.ID, o.Customer.Email, o.Customer.Name, boolInt(o.Customer.VIP), boolInt(o.Customer.Wholesale),
@@ -79,7 +80,7 @@ func (tx *Tx) InsertOrder(ctx context.Context, o *backorder.Order) error {
 	if err != nil {
 		return FormatError(err, "insert order", subject)
 	}
-	base, err := tx.nextID(ctx, "order_lines", false)
+	base, err := tx.nextID(ctx, "order_lines", false, len(o.Lines))
 	if err != nil {
 		return FormatError(err, "insert order", subject)
 	}

@@ -23,6 +23,9 @@ type Tx struct {
 	// bulk write runs the same multi-row statement for every chunk, so each is
 	// prepared once per transaction rather than once per use.
 	stmts map[string]*sql.Stmt
+	// lastIDs holds, per table, the largest ID handed out in this
+	// transaction (see reserve).
+	lastIDs map[string]int64
 }
 
 func newTx(tx *sql.Tx) *Tx { return &Tx{tx: tx, stmts: map[string]*sql.Stmt{}} }
@@ -286,16 +289,31 @@ func insertBuilder(table string, cols []string) func(string) string {
 // its rows itself: the write connection is exclusive, so nobody else takes an
 // ID meanwhile. For an AUTOINCREMENT table it also counts IDs of rows since
 // deleted, which SQLite never hands out again.
-func (tx *Tx) nextID(ctx context.Context, table string, autoincrement bool) (int64, error) {
+func (tx *Tx) nextID(ctx context.Context, table string, autoincrement bool, n int) (int64, error) {
 	q := "SELECT COALESCE(MAX(id), 0) FROM " + table
 	if autoincrement {
 		q = "SELECT max(COALESCE((SELECT MAX(id) FROM " + table + "), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '" + table + "'), 0))"
 	}
-	var id int64
-	if err := tx.queryRow(ctx, q).Scan(&id); err != nil {
-		return 0, err
+	return tx.reserve(ctx, table, q, n)
+}
+
+// reserve returns the largest ID in use under key and counts n more as used.
+// The largest is read once per transaction, with query; after that it is
+// counted in memory, because the write connection is exclusive for the whole
+// transaction. IDs of rows rolled back to a savepoint are skipped, never
+// handed out twice, so gaps are possible and duplicates are not.
+func (tx *Tx) reserve(ctx context.Context, key, query string, n int) (int64, error) {
+	last, ok := tx.lastIDs[key]
+	if !ok {
+		if err := tx.queryRow(ctx, query).Scan(&last); err != nil {
+			return 0, err
+		}
 	}
-	return id, nil
+	if tx.lastIDs == nil {
+		tx.lastIDs = map[string]int64{}
+	}
+	tx.lastIDs[key] = last + int64(n)
+	return last, nil
 }
 
 // jsonList encodes a list of keys as a JSON array, to pass a whole list as
