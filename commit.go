@@ -198,9 +198,37 @@ func (c *committer) try(batch []*writeOp) (err error) {
 // batchTx is the transaction of one batch. It reads the settings once per
 // batch instead of once per request; a write of the settings, or a request
 // rolled back to its savepoint, forgets them.
+//
+// It also holds back the batch's outbox events and writes them in one
+// statement just before commit. A store may serialize event writers so that
+// event IDs commit in order (PostgreSQL takes a lock for that); written last,
+// that lock is taken after every row lock of the batch and held only for the
+// commit, so it neither orders batches against each other for their whole
+// length nor closes a cycle with a row lock.
 type batchTx struct {
 	Tx
 	settings *Settings
+	events   []Event
+	mark     int // len(events) at the open savepoint
+}
+
+func (b *batchTx) AppendEvents(ctx context.Context, es []Event) error {
+	b.events = append(b.events, es...)
+	return nil
+}
+
+func (b *batchTx) Savepoint(ctx context.Context, name string) error {
+	b.mark = len(b.events)
+	return b.Tx.Savepoint(ctx, name)
+}
+
+func (b *batchTx) Commit() error {
+	if len(b.events) > 0 {
+		if err := b.Tx.AppendEvents(context.Background(), b.events); err != nil {
+			return fmt.Errorf("append events: %w", err)
+		}
+	}
+	return b.Tx.Commit()
 }
 
 func (b *batchTx) Settings(ctx context.Context) (*Settings, error) {
@@ -222,6 +250,7 @@ func (b *batchTx) PutSettings(ctx context.Context, s *Settings) error {
 
 func (b *batchTx) RollbackTo(ctx context.Context, name string) error {
 	b.settings = nil
+	b.events = b.events[:b.mark]
 	return b.Tx.RollbackTo(ctx, name)
 }
 

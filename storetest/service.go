@@ -187,6 +187,21 @@ func testSourceDocumentFIFO(t *testing.T, open Opener, writers int) {
 	} else if len(ready) != 3 {
 		t.Fatalf("ready fulfillments=%d, want 3 (ship what is available)", len(ready))
 	}
+	// One outbox event per order and change: three accepted, three allocated.
+	events, err := svc.Events(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for i, e := range events {
+		kinds[e.Kind]++
+		if i > 0 && e.ID <= events[i-1].ID {
+			t.Fatalf("event IDs out of order: %d after %d", e.ID, events[i-1].ID)
+		}
+	}
+	if kinds[backorder.EventOrderAccepted] != 3 || kinds[backorder.EventOrderAllocated] != 3 || len(events) != 6 {
+		t.Fatalf("events=%v", kinds)
+	}
 	MustCheck(t, svc)
 	MustFair(t, svc, nil)
 }
