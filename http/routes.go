@@ -50,6 +50,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/events", api(handleEventList(svc))},
 		{"GET", "/v1/lost-demand", api(handleLostDemandList(svc))},
 		{"GET", "/v1/check", api(handleCheck(svc))},
+		{"GET", "/v1/stats", api(handleStats(svc))},
 
 		{"GET", "/v1/test-clock", api(handleTestClockGet(cfg.TestClock))},
 		{"POST", "/v1/test-clock/advance", api(handleTestClockAdvance(cfg.TestClock))},

@@ -128,6 +128,7 @@ func TestOpenAPI_Schemas(t *testing.T) {
 		"Event":             backorder.Event{},
 		"LostDemand":        backorder.LostDemand{},
 		"CheckReport":       backorder.CheckReport{},
+		"CommitStats":       backorder.CommitStats{},
 		"Violation":         backorder.Violation{},
 		"ErrorDetail":       backorder.Error{},
 	}
