@@ -52,7 +52,11 @@ func openDatabase(ctx context.Context, dsn string) (*database, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &database{store: db, writers: 4, kind: "postgres", close: func() error { db.Close(); return nil }}, nil
+		// One writer per instance: the store commits outbox events under one
+		// lock so their IDs commit in order, which serializes commits anyway;
+		// more writers per instance only queued on that lock and on the hot
+		// SKU rows (measured: 592 orders/s with 4 writers, 688 with 1).
+		return &database{store: db, writers: 1, kind: "postgres", close: func() error { db.Close(); return nil }}, nil
 	}
 	db, err := sqlite.Open(dsn)
 	if err != nil {
