@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -29,35 +27,16 @@ type client struct {
 
 func (c *client) do(method, path string, body any, out any, headers ...string) int {
 	c.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	st, b, err := c.send(method, path, body, headers...)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	if out != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
-			c.t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, b, err)
+			c.t.Fatalf("%s %s: %d %s: %v", method, path, st, b, err)
 		}
 	}
-	return resp.StatusCode
+	return st
 }
 
 // freeAddr returns a loopback address nobody listens on.
@@ -238,111 +217,11 @@ func listAll[T any](c *client, path string) []T {
 // adds up, and every queue fill went to the oldest waiting line.
 func TestAPI_Concurrent(t *testing.T) {
 	c := mustRun(t)
-	skus := []string{"HOT-1", "HOT-2", "HOT-3"}
-	for _, s := range skus {
-		if st := c.do("PUT", "/v1/products/"+s, map[string]any{"name": s, "price_cents": 1000, "currency": "USD", "status": "active"}, nil); st != 201 {
-			t.Fatalf("PUT product: %d", st)
-		}
-	}
-	const clients, perClient = 32, 30
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var received int64
-	statuses := map[int]int{}
-	for w := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cc := &client{t: t, base: c.base, hc: c.hc}
-			rng := rand.New(rand.NewPCG(uint64(w), 2))
-			var mine []string
-			for i := range perClient {
-				var st int
-				switch r := rng.IntN(10); {
-				case r < 6:
-					id := fmt.Sprintf("o-%d-%d", w, i)
-					lines := []map[string]any{{"sku": skus[rng.IntN(3)], "quantity": 1 + rng.IntN(4)}}
-					if rng.IntN(3) == 0 {
-						lines = append(lines, map[string]any{"sku": skus[rng.IntN(3)], "quantity": 1 + rng.IntN(3)})
-					}
-					st = cc.do("POST", "/v1/orders", map[string]any{"id": id, "customer": map[string]any{"id": fmt.Sprintf("c%d", w), "email": "c@example.com", "name": "C"}, "lines": lines}, nil,
-						"Idempotency-Key", "order-"+id)
-					if st == 201 {
-						mine = append(mine, id)
-					}
-				case r < 8 && len(mine) > 0:
-					st = cc.do("POST", "/v1/orders/"+mine[rng.IntN(len(mine))]+"/cancel", map[string]any{"reason": "changed mind"}, nil)
-				default:
-					q := 1 + rng.IntN(6)
-					st = cc.do("POST", "/v1/receipts", map[string]any{"sku": skus[rng.IntN(3)], "quantity": q}, nil)
-					if st == 201 {
-						mu.Lock()
-						received += int64(q)
-						mu.Unlock()
-					}
-				}
-				mu.Lock()
-				statuses[st]++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	for st, n := range statuses {
-		if st != 200 && st != 201 && st != 409 {
-			t.Fatalf("%d responses with status %d (all: %v)", n, st, statuses)
-		}
-	}
-
+	skus := mustHotSKUs(t, c, 3)
+	received, _ := runWorkload(t, []*client{c}, skus, 32, 30)
 	var rep backorder.CheckReport
-	if c.do("GET", "/v1/check", nil, &rep); !rep.OK {
-		t.Fatalf("check: %+v", rep.Violations)
+	if st := c.do("GET", "/v1/check", nil, &rep); st != 200 || !rep.OK {
+		t.Fatalf("check: %d %+v", st, rep.Violations)
 	}
-	// Recompute from the history over the API.
-	moves := listAll[backorder.Movement](c, "/v1/movements")
-	orders := listAll[*backorder.Order](c, "/v1/orders")
-	lines := map[int64]*backorder.QueueEntry{}
-	for _, o := range orders {
-		for _, l := range o.Lines {
-			lines[l.ID] = &backorder.QueueEntry{Order: o, Line: l}
-		}
-	}
-	var got, shipped int64
-	perLine := map[int64]*backorder.LedgerTotals{}
-	for i := range moves {
-		m := &moves[i]
-		if m.Kind == backorder.MoveReceipt {
-			got += m.Quantity
-		}
-		if m.LineID != 0 {
-			if perLine[m.LineID] == nil {
-				perLine[m.LineID] = &backorder.LedgerTotals{}
-			}
-			perLine[m.LineID].Add(m)
-		}
-	}
-	if got != received {
-		t.Fatalf("receipts in history=%d, clients saw %d accepted", got, received)
-	}
-	var held int64
-	for id, l := range lines {
-		tot := perLine[id]
-		if tot == nil {
-			t.Fatalf("line %d has no history", id)
-		}
-		if l.Line.Allocated != tot.AllocatedNow() || l.Line.Quantity != l.Line.Allocated+l.Line.Backordered+l.Line.Shipped+l.Line.Cancelled {
-			t.Fatalf("line %d=%+v, history %+v", id, l.Line, tot)
-		}
-		held += tot.AllocatedNow()
-		shipped += tot.Shipped
-	}
-	if held+shipped > got {
-		t.Fatalf("oversold: %d allocated and shipped from %d received", held+shipped, got)
-	}
-	if v := backorder.CheckFIFO(moves, lines, func(*backorder.Order, time.Time) int { return 0 }); len(v) > 0 {
-		t.Fatalf("FIFO broken: %+v", v[:min(len(v), 5)])
-	}
-	if statuses[201] == 0 {
-		t.Fatalf("no request succeeded: %v", statuses)
-	}
+	mustHistoryAddsUp(t, c, received)
 }

@@ -5,18 +5,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -170,31 +167,6 @@ func (p *process) logs() string {
 	return p.stderr.w.(*bytes.Buffer).String()
 }
 
-// send is do for goroutines other than the test's: it returns a failure to
-// reach the server rather than ending the test.
-func (c *client) send(method, path string, body any, headers ...string) (int, []byte, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return 0, nil, err
-	}
-	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, fmt.Errorf("%s %s%s: %w", method, c.base, path, err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
-}
-
 // TestMultiInstance_Postgres is TestAPI_Concurrent spread over three
 // `backorder serve` processes on one PostgreSQL database: 32 HTTP clients,
 // each talking to one of the three, place orders (a third of them with lines
@@ -215,78 +187,12 @@ func TestMultiInstance_Postgres(t *testing.T) {
 		clients = append(clients, &client{t: t, base: p.base, hc: hc})
 	}
 
-	skus := []string{"HOT-1", "HOT-2", "HOT-3"}
-	for i, s := range skus {
-		if st := clients[i%3].do("PUT", "/v1/products/"+s, map[string]any{"name": s, "price_cents": 1000, "currency": "USD", "status": "active"}, nil); st != 201 {
-			t.Fatalf("PUT product: %d", st)
-		}
-	}
+	skus := mustHotSKUs(t, clients[0], 3)
 
 	const nclients, perClient = 32, 30
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var received int64
-	statuses := map[int]int{}
-	var failures []string
 	start := time.Now()
-	for w := range nclients {
-		wg.Go(func() {
-			c := clients[w%3]
-			rng := mrand.New(mrand.NewPCG(uint64(w), 3))
-			var mine []string
-			for i := range perClient {
-				var (
-					st   int
-					body []byte
-					err  error
-					op   string
-				)
-				switch r := rng.IntN(10); {
-				case r < 6:
-					id := fmt.Sprintf("o-%d-%d", w, i)
-					first := rng.IntN(3)
-					lines := []map[string]any{{"sku": skus[first], "quantity": 1 + rng.IntN(4)}}
-					if rng.IntN(3) == 0 {
-						second := (first + 1 + rng.IntN(2)) % 3
-						lines = append(lines, map[string]any{"sku": skus[second], "quantity": 1 + rng.IntN(3)})
-					}
-					op = "POST /v1/orders " + id
-					st, body, err = c.send("POST", "/v1/orders", map[string]any{"id": id, "customer": map[string]any{"id": fmt.Sprintf("c%d", w), "email": "c@example.com", "name": "C"}, "lines": lines},
-						"Idempotency-Key", "order-"+id)
-					if st == 201 {
-						mine = append(mine, id)
-					}
-				case r < 8 && len(mine) > 0:
-					id := mine[rng.IntN(len(mine))]
-					op = "POST /v1/orders/" + id + "/cancel"
-					st, body, err = c.send("POST", "/v1/orders/"+id+"/cancel", map[string]any{"reason": "changed mind"})
-				default:
-					q := 1 + rng.IntN(6)
-					op = "POST /v1/receipts"
-					st, body, err = c.send("POST", "/v1/receipts", map[string]any{"sku": skus[rng.IntN(3)], "quantity": q})
-					if st == 201 {
-						mu.Lock()
-						received += int64(q)
-						mu.Unlock()
-					}
-				}
-				mu.Lock()
-				statuses[st]++
-				if err != nil || (st != 200 && st != 201 && st != 409) {
-					failures = append(failures, fmt.Sprintf("%s via %s: %d %s %v", op, c.base, st, bytes.TrimSpace(body), err))
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	received, statuses := runWorkload(t, clients, skus, nclients, perClient)
 	elapsed := time.Since(start)
-	if len(failures) > 0 {
-		t.Fatalf("%d requests failed (statuses %v); first: %s", len(failures), statuses, strings.Join(failures[:min(len(failures), 5)], "\n"))
-	}
-	if statuses[201] == 0 {
-		t.Fatalf("no request succeeded: %v", statuses)
-	}
 
 	// Each instance counts its own batches; a retried batch is invisible to
 	// its requests, which all got their one answer above.
@@ -320,63 +226,4 @@ func TestMultiInstance_Postgres(t *testing.T) {
 			t.Errorf("%s logged errors:\n%s", p.base, logs)
 		}
 	}
-}
-
-// mustHistoryAddsUp reads every movement and order over the API and proves
-// from them alone: the receipts are those the clients saw accepted, every
-// line's quantities are its history's and add up, nothing was allocated or
-// shipped beyond what was received, and every fill from a queue went to the
-// line first in FIFO order (CheckFIFO, no priority rules).
-func mustHistoryAddsUp(t *testing.T, c *client, received int64) {
-	t.Helper()
-	moves := listAll[backorder.Movement](c, "/v1/movements")
-	orders := listAll[*backorder.Order](c, "/v1/orders")
-	lines := map[int64]*backorder.QueueEntry{}
-	for _, o := range orders {
-		for _, l := range o.Lines {
-			lines[l.ID] = &backorder.QueueEntry{Order: o, Line: l}
-		}
-	}
-	var got, shipped, adjusted int64
-	perLine := map[int64]*backorder.LedgerTotals{}
-	for i := range moves {
-		m := &moves[i]
-		if i > 0 && m.ID <= moves[i-1].ID {
-			t.Fatalf("movements out of ID order at %d: %d after %d", i, m.ID, moves[i-1].ID)
-		}
-		switch m.Kind {
-		case backorder.MoveReceipt:
-			got += m.Quantity
-		case backorder.MoveAdjustment:
-			adjusted += m.Quantity
-		}
-		if m.LineID != 0 {
-			if perLine[m.LineID] == nil {
-				perLine[m.LineID] = &backorder.LedgerTotals{}
-			}
-			perLine[m.LineID].Add(m)
-		}
-	}
-	if got != received {
-		t.Fatalf("receipts in history=%d, clients saw %d accepted", got, received)
-	}
-	var held int64
-	for id, l := range lines {
-		tot := perLine[id]
-		if tot == nil {
-			t.Fatalf("line %d has no history", id)
-		}
-		if l.Line.Allocated != tot.AllocatedNow() || l.Line.Quantity != l.Line.Allocated+l.Line.Backordered+l.Line.Shipped+l.Line.Cancelled {
-			t.Fatalf("line %d=%+v, history %+v", id, l.Line, tot)
-		}
-		held += tot.AllocatedNow()
-		shipped += tot.Shipped
-	}
-	if held+shipped > got+adjusted {
-		t.Fatalf("oversold: %d allocated and shipped from %d received and %d adjusted", held+shipped, got, adjusted)
-	}
-	if v := backorder.CheckFIFO(moves, lines, func(*backorder.Order, time.Time) int { return 0 }); len(v) > 0 {
-		t.Fatalf("FIFO broken: %+v", v[:min(len(v), 5)])
-	}
-	t.Logf("history: %d movements, %d orders, %d lines; %d units received, %d allocated now, %d shipped", len(moves), len(orders), len(lines), got, held, shipped)
 }
