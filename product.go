@@ -31,9 +31,11 @@ const (
 	MaxLineQuantity  = 1_000_000     // units on one order line
 	MaxOrderLines    = 100           // lines in one order
 	MaxStockQuantity = 1_000_000_000 // units in one receipt or adjustment
-	MaxPriceCents    = 1_000_000_000_00
-	MaxIDLength      = 128
-	MaxTextLength    = 1000
+	// MaxPriceCents keeps every line value (up to MaxOrderLines lines of
+	// MaxLineQuantity units) within int64: 100 × 1e6 × 1e9 = 1e17.
+	MaxPriceCents = 1_000_000_000
+	MaxIDLength   = 128
+	MaxTextLength = 1000
 )
 
 // DateLayout is the layout of calendar dates on the wire: YYYY-MM-DD.

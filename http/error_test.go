@@ -88,6 +88,8 @@ func TestBadInput(t *testing.T) {
 		{"ErrProductStatus", "GET", "/v1/products?status=gone", "", nil, 422, backorder.EINVALID, "status", ""},
 		{"ErrMovementKind", "GET", "/v1/movements?kind=steal", "", nil, 422, backorder.EINVALID, "kind", ""},
 		{"ErrLostDemandSince", "GET", "/v1/lost-demand?since=yesterday", "", nil, 422, backorder.EINVALID, "since", ""},
+		{"ErrPriceAbsurd", "PUT", "/v1/products/X", `{"name":"X","price_cents":1000000001,"currency":"USD","status":"active"}`, nil, 422, backorder.EINVALID, "price_cents", "between 0 and 1000000000"},
+		{"ErrPriceNegative", "PUT", "/v1/products/X", `{"name":"X","price_cents":-1,"currency":"USD","status":"active"}`, nil, 422, backorder.EINVALID, "price_cents", "between 0 and 1000000000"},
 		{"ErrProductSKUMismatch", "PUT", "/v1/products/X", `{"sku":"Y","name":"X","currency":"USD","status":"active"}`, nil, 422, backorder.EINVALID, "sku", ""},
 		{"ErrProductNameMissing", "PUT", "/v1/products/X", `{"currency":"USD","status":"active"}`, nil, 422, backorder.EINVALID, "name", "Name is required."},
 		{"ErrProductBadSKU", "PUT", "/v1/products/a%20b", `{"name":"X","currency":"USD","status":"active"}`, nil, 422, backorder.EINVALID, "sku", ""},
