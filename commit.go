@@ -104,11 +104,27 @@ func (c *committer) loop() {
 				break fill
 			}
 		}
-		c.commit(batch)
+		c.commitSafely(batch)
 		for _, op := range batch {
 			close(op.done)
 		}
 	}
+}
+
+// commitSafely is commit that survives a panic in the store outside any
+// request (begin, lock, savepoint, commit): the batch fails, its callers are
+// answered, and the writer goes on.
+func (c *committer) commitSafely(batch []*writeOp) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("panic in write batch: %v", r)
+			c.log.Error("write batch failed", "err", err, "ops", len(batch))
+			for _, op := range batch {
+				op.err = err
+			}
+		}
+	}()
+	c.commit(batch)
 }
 
 // commit runs one batch, retrying it whole on a transient conflict.
@@ -140,8 +156,10 @@ func (c *committer) try(batch []*writeOp) (err error) {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &batchTx{Tx: inner}
+	ended := false
 	defer func() {
-		if err != nil {
+		// Also on a panic, so the connection is not left inside a transaction.
+		if !ended {
 			_ = tx.Rollback()
 		}
 	}()
@@ -165,9 +183,12 @@ func (c *committer) try(batch []*writeOp) (err error) {
 			if c.store.Retryable(op.err) {
 				return op.err
 			}
+			ended = true
 			return tx.Rollback()
 		}
+		ended = true
 		if err := tx.Commit(); err != nil {
+			_ = tx.Rollback()
 			return fmt.Errorf("commit: %w", err)
 		}
 		return nil
@@ -189,7 +210,9 @@ func (c *committer) try(batch []*writeOp) (err error) {
 			return fmt.Errorf("release savepoint: %w", err)
 		}
 	}
+	ended = true
 	if err := tx.Commit(); err != nil {
+		_ = tx.Rollback()
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

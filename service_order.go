@@ -3,6 +3,7 @@ package backorder
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -224,13 +225,32 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 				}
 			}
 		}
+		// Cancelling the units an order waited for can complete it: a
+		// ship-complete order (or one awaiting the customer's choice) whose
+		// last waiting units went may now ship what it holds.
+		before := fulfillingOf(o.Lines)
+		fs := PlanFulfillment(o, now)
+		for _, l := range changedLines(o.Lines, before) {
+			if !slices.Contains(lines, l) {
+				lines = append(lines, l)
+			}
+		}
 		if err := tx.SaveLines(ctx, lines); err != nil {
 			return nil, err
+		}
+		if len(fs) > 0 {
+			if err := tx.InsertFulfillments(ctx, fs); err != nil {
+				return nil, err
+			}
 		}
 		if err := tx.AppendMovements(ctx, moves); err != nil {
 			return nil, err
 		}
-		payload, _ := json.Marshal(map[string]any{"reason": req.Reason, "lines": req.Lines})
+		fids := make([]int64, len(fs))
+		for i, f := range fs {
+			fids[i] = f.ID
+		}
+		payload, _ := json.Marshal(map[string]any{"reason": req.Reason, "lines": req.Lines, "fulfillment_ids": fids})
 		if err := tx.AppendEvents(ctx, []Event{{At: now, Kind: EventOrderCancelled, OrderID: o.ID, Payload: payload}}); err != nil {
 			return nil, err
 		}

@@ -342,6 +342,24 @@ func testCancelReleases(t *testing.T, open Opener, writers int) {
 	if _, err := svc.CancelOrder(ctx, "nope", &backorder.CancelRequest{Reason: "x"}, nil); backorder.ErrorCode(err) != backorder.ENOTFOUND {
 		t.Fatalf("unknown order err=%v", err)
 	}
+	// A ship-complete order whose only waiting units are cancelled is
+	// complete: what it holds becomes ready to ship at once.
+	MustProduct(t, svc, "SC", 3, backorder.Policy{SplitPolicy: backorder.SplitShipComplete})
+	MustProduct(t, svc, "NONE", 0, backorder.Policy{})
+	req := orderReq("SC1", "c", "SC", 3)
+	req.Lines = append(req.Lines, backorder.LineRequest{SKU: "NONE", Quantity: 2})
+	if _, err := svc.PlaceOrder(ctx, req, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fs, _ := svc.Fulfillments(ctx, backorder.FulfillmentFilter{OrderID: "SC1"}); len(fs) != 0 {
+		t.Fatalf("ship_complete order with units waiting has %d requests", len(fs))
+	}
+	if _, err := svc.CancelOrder(ctx, "SC1", &backorder.CancelRequest{Reason: "drop it", Lines: []backorder.CancelLine{{SKU: "NONE"}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if fs, _ := svc.Fulfillments(ctx, backorder.FulfillmentFilter{OrderID: "SC1", Status: backorder.FulfillmentReady}); len(fs) != 1 || fs[0].Lines[0].Quantity != 3 {
+		t.Fatalf("after cancelling the waiting line: %+v", fs)
+	}
 	MustCheck(t, svc)
 	MustFair(t, svc, nil)
 }
@@ -557,6 +575,7 @@ func testProperties(t *testing.T, open Opener, writers int) {
 			},
 			"": func(rt *rapid.T) {
 				MustCheck(rt, svc)
+				mustShipWhatMay(rt, svc)
 				if v := fairness(rt, svc, &settings, replay, lastMove); len(v) > 0 {
 					rt.Fatalf("fairness broken: %+v", v)
 				}
@@ -627,4 +646,29 @@ func testConcurrent(t *testing.T, open Opener, writers int) {
 	}
 	MustCheck(t, svc)
 	MustFair(t, svc, nil)
+}
+
+// mustShipWhatMay checks that no allocated unit sits unrequested when it may
+// ship: under ship_available every allocated unit is in a fulfillment
+// request, and under any policy once nothing of the order waits.
+func mustShipWhatMay(t TB, svc *backorder.Service) {
+	t.Helper()
+	os, err := svc.Orders(context.Background(), backorder.OrderFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range os {
+		var waiting int64
+		for _, l := range o.Lines {
+			waiting += l.Backordered
+		}
+		if o.EffectiveSplit() != backorder.SplitShipAvailable && waiting > 0 {
+			continue
+		}
+		for _, l := range o.Lines {
+			if l.Fulfilling != l.Allocated {
+				t.Fatalf("order %s (%s) line %d: %d allocated but %d requested for shipping", o.ID, o.EffectiveSplit(), l.ID, l.Allocated, l.Fulfilling)
+			}
+		}
+	}
 }
