@@ -172,10 +172,18 @@ func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, b
 		} else if err != nil {
 			return result{}, err
 		}
+		holdBefore := holdDate(p)
 		p.Name, p.PriceCents, p.Currency, p.Status, p.ReleaseDate, p.Policy = in.Name, in.PriceCents, in.Currency, in.Status, in.ReleaseDate, in.Policy
 		p.UpdatedAt = now
 		if err := tx.PutProduct(ctx, p); err != nil {
 			return result{}, err
+		}
+		// A pre-order whose release date moves (or that is released early)
+		// ships from the new date: its open units and requests follow.
+		if hold := holdDate(p); !created && hold != holdBefore {
+			if err := tx.SetReleaseDate(ctx, p.SKU, hold); err != nil {
+				return result{}, err
+			}
 		}
 		settings, err := tx.Settings(ctx)
 		if err != nil {
@@ -185,6 +193,15 @@ func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, b
 		return result{p, created}, nil
 	})
 	return r.p, r.created, err
+}
+
+// holdDate is the date a product's units ship from: its release date while
+// it takes pre-orders, otherwise none.
+func holdDate(p *Product) string {
+	if p.Status == StatusPreorder {
+		return p.ReleaseDate
+	}
+	return ""
 }
 
 // Product returns a product with its effective policy and live quantities.

@@ -72,6 +72,11 @@ type Tx interface {
 	Order(ctx context.Context, id string) (*Order, error)
 	// ListOrders returns orders with their lines in Seq order after the cursor.
 	ListOrders(ctx context.Context, f OrderFilter) ([]*Order, error)
+	// SetReleaseDate moves the ship-from date of a SKU's open pre-order units:
+	// every line of the SKU with units open and an available_from gets date
+	// ("" clears it), and every open fulfillment request holding such a line
+	// is held until the latest available_from among its lines.
+	SetReleaseDate(ctx context.Context, sku, date string) error
 	// SetSplitChoice records the customer's split choice on an order.
 	SetSplitChoice(ctx context.Context, orderID, choice string) error
 	// Lines returns every line of the given orders, by order ID, in line order.

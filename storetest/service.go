@@ -439,9 +439,25 @@ func testPreorder(t *testing.T, open Opener, writers int) {
 	if _, err := svc.ShipFulfillment(ctx, fs[0].ID, &backorder.Shipment{Carrier: "DHL", Tracking: "T1"}, nil); backorder.ErrorCode(err) != backorder.ECONFLICT {
 		t.Fatalf("shipping a held pre-order: err=%v", err)
 	}
+	// The release slips: units and requests already made follow the new date.
+	put := func(status, release string) {
+		t.Helper()
+		if _, _, err := svc.PutProduct(ctx, &backorder.ProductInput{SKU: "NEW", Name: "New", PriceCents: 100, Currency: "EUR", Status: status, ReleaseDate: release, Policy: backorder.Policy{AcceptBackorders: &no, BackorderLimit: &limit}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(backorder.StatusPreorder, "2026-02-10")
 	clock.Advance(15 * 24 * time.Hour)
-	if fs, _ := svc.Fulfillments(ctx, backorder.FulfillmentFilter{Status: backorder.FulfillmentReady}); len(fs) != 1 {
-		t.Fatalf("after release ready=%d, want 1", len(fs))
+	if fs, _ := svc.Fulfillments(ctx, backorder.FulfillmentFilter{OrderID: "P1"}); len(fs) != 1 || fs[0].Status != backorder.FulfillmentHeld || fs[0].HoldUntil != "2026-02-10" {
+		t.Fatalf("after the release slipped=%+v", fs)
+	}
+	if o, _ := svc.Order(ctx, "P1"); o.Lines[0].AvailableFrom != "2026-02-10" {
+		t.Fatalf("line ships from %q, want 2026-02-10", o.Lines[0].AvailableFrom)
+	}
+	// Released early: what was held is ready now.
+	put(backorder.StatusActive, "")
+	if fs, _ := svc.Fulfillments(ctx, backorder.FulfillmentFilter{Status: backorder.FulfillmentReady}); len(fs) != 1 || fs[0].HoldUntil != "" {
+		t.Fatalf("after release ready=%+v, want 1", fs)
 	}
 	MustCheck(t, svc)
 }
