@@ -2,9 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +17,6 @@ import (
 func TestMultiInstance(t *testing.T) {
 	t.Parallel()
 	url, schema := MustCreateSchema(t)
-	ctx := context.Background()
 	var svcs []*backorder.Service
 	for range 3 {
 		svc, _ := storetest.MustService(t, MustOpenSchema(t, url, schema), 2)
@@ -30,46 +26,7 @@ func TestMultiInstance(t *testing.T) {
 	for _, s := range skus {
 		storetest.MustProduct(t, svcs[0], s, 5, backorder.Policy{})
 	}
-	const workers, perWorker = 24, 30
-	var wg sync.WaitGroup
-	errc := make(chan error, workers)
-	for w := range workers {
-		wg.Go(func() {
-			svc := svcs[w%len(svcs)]
-			rng := rand.New(rand.NewPCG(uint64(w), 7))
-			var mine []string
-			for i := range perWorker {
-				var err error
-				switch r := rng.IntN(10); {
-				case r < 6:
-					id := fmt.Sprintf("w%d-%d", w, i)
-					req := &backorder.OrderRequest{ID: id, Customer: backorder.Customer{ID: fmt.Sprintf("c%d", w), Email: "c@example.com", Name: "C"},
-						Lines: []backorder.LineRequest{{SKU: skus[rng.IntN(len(skus))], Quantity: int64(1 + rng.IntN(4))}}}
-					if rng.IntN(2) == 0 {
-						req.Lines = append(req.Lines, backorder.LineRequest{SKU: skus[rng.IntN(len(skus))], Quantity: int64(1 + rng.IntN(3))})
-					}
-					if _, err = svc.PlaceOrder(ctx, req, nil); err == nil {
-						mine = append(mine, id)
-					}
-				case r < 8 && len(mine) > 0:
-					_, err = svc.CancelOrder(ctx, mine[rng.IntN(len(mine))], &backorder.CancelRequest{Reason: "changed mind"}, nil)
-				case r < 9:
-					_, err = svc.Receive(ctx, &backorder.ReceiptRequest{SKU: skus[rng.IntN(len(skus))], Quantity: int64(1 + rng.IntN(8))}, nil)
-				default:
-					_, err = svc.Adjust(ctx, &backorder.AdjustmentRequest{SKU: skus[rng.IntN(len(skus))], Delta: int64(rng.IntN(7) - 3), Reason: "recount"}, nil)
-				}
-				if c := backorder.ErrorCode(err); err != nil && c != backorder.ECONFLICT && c != backorder.EINVALID {
-					errc <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errc)
-	for err := range errc {
-		t.Fatal(err)
-	}
+	storetest.MustRunWorkload(t, svcs, skus, 24, 30)
 	storetest.MustCheck(t, svcs[1])
 	storetest.MustFair(t, svcs[2], nil)
 }

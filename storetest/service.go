@@ -615,18 +615,29 @@ func testProperties(t *testing.T, open Opener, writers int) {
 // replays the history for fairness.
 func testConcurrent(t *testing.T, open Opener, writers int) {
 	svc, _ := MustService(t, open(t), writers)
-	ctx := context.Background()
 	skus := []string{"H1", "H2", "H3"}
 	for _, s := range skus {
 		MustProduct(t, svc, s, 5, backorder.Policy{})
 	}
-	const workers, perWorker = 32, 40
+	MustRunWorkload(t, []*backorder.Service{svc}, skus, 32, 40)
+	MustCheck(t, svc)
+	MustFair(t, svc, nil)
+}
+
+// MustRunWorkload has workers concurrent workers, worker w using
+// svcs[w%len(svcs)], each make perWorker requests on the SKUs: place orders
+// (a third with a second line, often of another SKU), cancel their own
+// orders, receive stock and adjust it. Conflicts and refused adjustments are
+// expected answers; any other error fails the test. Several services over
+// one database stand for several API processes.
+func MustRunWorkload(t *testing.T, svcs []*backorder.Service, skus []string, workers, perWorker int) {
+	t.Helper()
+	ctx := context.Background()
 	var wg sync.WaitGroup
 	errc := make(chan error, workers)
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
+			svc := svcs[w%len(svcs)]
 			rng := rand.New(rand.NewPCG(uint64(w), 1))
 			var mine []string
 			for i := range perWorker {
@@ -646,22 +657,20 @@ func testConcurrent(t *testing.T, open Opener, writers int) {
 				case r < 9:
 					_, err = svc.Receive(ctx, &backorder.ReceiptRequest{SKU: skus[rng.IntN(len(skus))], Quantity: int64(1 + rng.IntN(8))}, nil)
 				default:
-					_, err = svc.Adjust(ctx, &backorder.AdjustmentRequest{SKU: skus[rng.IntN(len(skus))], Delta: int64(rng.IntN(7) - 3 + 0), Reason: "recount"}, nil)
+					_, err = svc.Adjust(ctx, &backorder.AdjustmentRequest{SKU: skus[rng.IntN(len(skus))], Delta: int64(rng.IntN(7) - 3), Reason: "recount"}, nil)
 				}
 				if c := backorder.ErrorCode(err); err != nil && c != backorder.ECONFLICT && c != backorder.EINVALID {
 					errc <- err
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errc)
 	for err := range errc {
 		t.Fatal(err)
 	}
-	MustCheck(t, svc)
-	MustFair(t, svc, nil)
 }
 
 // mustShipWhatMay checks that no allocated unit sits unrequested when it may
