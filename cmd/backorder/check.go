@@ -10,12 +10,7 @@ import (
 )
 
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", stderr)
-	dsn := fs.String("db", "backorder.db", "SQLite file path, or a postgres:// URL")
-	if err := parse(fs, args, getenv); err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, *dsn)
+	db, err := openFromArgs(ctx, "check", args, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,21 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	return fs.Parse(args)
 }
 
+// dbFlag adds the --db flag every command shares.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "backorder.db", "SQLite file path, or a postgres:// URL")
+}
+
+// openFromArgs parses a command whose only flag is --db and opens that database.
+func openFromArgs(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer) (*database, error) {
+	fs := newFlagSet(name, stderr)
+	dsn := dbFlag(fs)
+	if err := parse(fs, args, getenv); err != nil {
+		return nil, err
+	}
+	return openDatabase(ctx, *dsn)
+}
+
 // database is an opened store with what the wiring needs to know of it.
 type database struct {
 	store   backorder.Store

@@ -14,12 +14,7 @@ import (
 // arriving and filling them in FIFO order, a split shipment, a refusal kept as
 // lost demand, a pre-order and a shipment with tracking.
 func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", stderr)
-	dsn := fs.String("db", "backorder.db", "SQLite file path, or a postgres:// URL")
-	if err := parse(fs, args, getenv); err != nil {
-		return err
-	}
-	db, err := openDatabase(ctx, *dsn)
+	db, err := openFromArgs(ctx, "demo", args, getenv, stderr)
 	if err != nil {
 		return err
 	}

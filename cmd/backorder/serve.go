@@ -44,11 +44,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := newFlagSet("serve", stderr)
 	var cfg serveConfig
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address")
-	fs.StringVar(&cfg.dsn, "db", "backorder.db", "SQLite file path, or a postgres:// URL")
+	dsn := dbFlag(fs)
 	fs.BoolVar(&cfg.testClock, "test-clock", false, "enable /v1/test-clock to move time forward (demos and tests only)")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
+	cfg.dsn = *dsn
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	s, err := startServer(ctx, cfg, getenv, stdout, logger)
 	if err != nil {
