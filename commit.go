@@ -13,12 +13,33 @@ import (
 // errClosed is returned for writes submitted after the service closed.
 var errClosed = errors.New("backorder: service closed")
 
-// writeOp is one request's work inside a group commit.
+// writeOp is one request's work inside a group commit: either fn, or arg
+// for a set-based kind.
 type writeOp struct {
 	skus []string
 	fn   func(ctx context.Context, tx Tx) error
+	kind *opKind
+	arg  any
 	err  error
 	done chan struct{}
+}
+
+// opKind is a kind of request that runs set-based: a run of consecutive
+// requests of one kind in a batch goes to run together, which reads what
+// they all need once, decides each in order in memory, and writes each table
+// once. A run that fails is rolled back and its requests run one by one,
+// each as a run of one, so one bad request costs its neighbours nothing but
+// time. run must set each op's outcome afresh, since it may run again.
+type opKind struct {
+	run func(ctx context.Context, tx Tx, ops []*writeOp) error
+}
+
+// call runs one op alone.
+func (op *writeOp) call(ctx context.Context, tx Tx) error {
+	if op.kind != nil {
+		return op.kind.run(ctx, tx, []*writeOp{op})
+	}
+	return op.fn(ctx, tx)
 }
 
 // committer runs writes in batches: while one batch commits (and waits for its
@@ -42,9 +63,10 @@ type committer struct {
 	mu       sync.RWMutex // guards closed against sends racing Close
 	closed   bool
 
-	batches atomic.Int64
-	writes  atomic.Int64
-	retries atomic.Int64
+	batches   atomic.Int64
+	writes    atomic.Int64
+	retries   atomic.Int64
+	fallbacks atomic.Int64
 }
 
 const maxBatchRetries = 10
@@ -63,7 +85,12 @@ func newCommitter(store Store, log *slog.Logger, writers, maxBatch int) *committ
 // or failed. fn may run more than once when a batch is retried, so it must set
 // its results afresh each time.
 func (c *committer) submit(skus []string, fn func(ctx context.Context, tx Tx) error) error {
-	op := &writeOp{skus: skus, fn: fn, done: make(chan struct{})}
+	return c.submitOp(&writeOp{skus: skus, fn: fn})
+}
+
+// submitOp runs op in the next batch; see submit.
+func (c *committer) submitOp(op *writeOp) error {
+	op.done = make(chan struct{})
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -179,7 +206,7 @@ func (c *committer) try(batch []*writeOp) (err error) {
 		// a savepoint makes the store keep a statement journal of every bulk
 		// write (a large receipt pays for that in full).
 		op := batch[0]
-		if op.err = safeCall(ctx, tx, op.fn); op.err != nil {
+		if op.err = safeCall(ctx, tx, op.call); op.err != nil {
 			if c.store.Retryable(op.err) {
 				return op.err
 			}
@@ -193,11 +220,61 @@ func (c *committer) try(batch []*writeOp) (err error) {
 		}
 		return nil
 	}
-	for _, op := range batch {
+	for i := 0; i < len(batch); {
+		j := i + 1
+		if kind := batch[i].kind; kind != nil {
+			for j < len(batch) && batch[j].kind == kind {
+				j++
+			}
+		}
+		if err := c.runOps(ctx, tx, batch[i:j]); err != nil {
+			return err
+		}
+		i = j
+	}
+	ended = true
+	if err := tx.Commit(); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// runOps runs a run of ops of one kind set-based, under one savepoint, and
+// falls back to running them one by one, each under its own savepoint, if
+// that fails. An op that is not of a set-based kind comes alone. It returns
+// an error only when the batch as a whole failed.
+func (c *committer) runOps(ctx context.Context, tx *batchTx, ops []*writeOp) error {
+	if len(ops) > 1 {
+		if err := tx.Savepoint(ctx, "run"); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		err := safeCall(ctx, tx, func(ctx context.Context, tx Tx) error { return ops[0].kind.run(ctx, tx, ops) })
+		if err != nil && c.store.Retryable(err) {
+			return err
+		}
+		if err != nil {
+			c.log.Debug("set-based run failed; running its requests one by one", "err", err, "ops", len(ops))
+			c.fallbacks.Add(1)
+			if err := tx.RollbackTo(ctx, "run"); err != nil {
+				return fmt.Errorf("rollback to savepoint: %w", err)
+			}
+		}
+		if err := tx.Release(ctx, "run"); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+		if err == nil {
+			for _, op := range ops {
+				op.err = nil
+			}
+			return nil
+		}
+	}
+	for _, op := range ops {
 		if err := tx.Savepoint(ctx, "op"); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
-		op.err = safeCall(ctx, tx, op.fn)
+		op.err = safeCall(ctx, tx, op.call)
 		if op.err != nil {
 			if c.store.Retryable(op.err) {
 				return op.err
@@ -209,11 +286,6 @@ func (c *committer) try(batch []*writeOp) (err error) {
 		if err := tx.Release(ctx, "op"); err != nil {
 			return fmt.Errorf("release savepoint: %w", err)
 		}
-	}
-	ended = true
-	if err := tx.Commit(); err != nil {
-		_ = tx.Rollback()
-		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
@@ -293,4 +365,8 @@ type CommitStats struct {
 	Batches int64 `json:"batches"`
 	Writes  int64 `json:"writes"`
 	Retries int64 `json:"retries"`
+	// Fallbacks counts set-based runs that failed and ran one by one.
+	Fallbacks int64 `json:"fallbacks"`
+	// Queued is the number of requests waiting for the next batch now.
+	Queued int64 `json:"queued"`
 }

@@ -19,6 +19,8 @@ type Service struct {
 	clock Clock
 	log   *slog.Logger
 	c     *committer
+
+	intake *opKind // order requests, run set-based
 }
 
 // Config configures a Service.
@@ -47,12 +49,14 @@ func NewService(cfg Config) *Service {
 	if cfg.MaxBatch < 1 {
 		cfg.MaxBatch = 256
 	}
-	return &Service{
+	s := &Service{
 		store: cfg.Store,
 		clock: cfg.Clock,
 		log:   cfg.Logger,
 		c:     newCommitter(cfg.Store, cfg.Logger, cfg.Writers, cfg.MaxBatch),
 	}
+	s.intake = &opKind{run: s.placeOrders}
+	return s
 }
 
 // Close finishes queued writes and stops the service. It does not close the store.
@@ -66,7 +70,7 @@ func (s *Service) Now() time.Time { return s.clock.Now().UTC().Truncate(time.Mic
 
 // CommitStats reports the group committer's counters.
 func (s *Service) CommitStats() CommitStats {
-	return CommitStats{Batches: s.c.batches.Load(), Writes: s.c.writes.Load(), Retries: s.c.retries.Load()}
+	return CommitStats{Batches: s.c.batches.Load(), Writes: s.c.writes.Load(), Retries: s.c.retries.Load(), Fallbacks: s.c.fallbacks.Load(), Queued: int64(len(s.c.ops))}
 }
 
 // Idempotency carries a request's Idempotency-Key and a hash of the request;
@@ -95,23 +99,11 @@ func write[T any](s *Service, skus []string, idem *Idempotency, fn func(ctx cont
 		res, outErr = zero, nil
 		now := s.Now()
 		if idem != nil {
-			idem.Replayed = false
-			rec, err := tx.IdempotencyRecord(ctx, idem.Key)
-			switch {
-			case err == nil && rec.RequestHash != idem.Hash:
-				outErr = FieldErrorf(EIDEMPOTENCY, "Idempotency-Key", "Idempotency-Key %q was already used with a different request.", idem.Key)
-				return nil
-			case err == nil:
-				idem.Replayed = true
-				if rec.Error != nil {
-					outErr = rec.Error
-					return nil
-				}
-				if err := json.Unmarshal(rec.Result, &res); err != nil {
-					return fmt.Errorf("decode idempotent result: %w", err)
-				}
-				return nil
-			case ErrorCode(err) != ENOTFOUND:
+			recs, err := tx.IdempotencyRecords(ctx, []string{idem.Key})
+			if err != nil {
+				return err
+			}
+			if replayed, err := replay(recs[idem.Key], idem, &res, &outErr); replayed || err != nil {
 				return err
 			}
 		}
@@ -119,28 +111,63 @@ func write[T any](s *Service, skus []string, idem *Idempotency, fn func(ctx cont
 		var keep committed
 		if errors.As(err, &keep) {
 			outErr = keep.err
-			if idem != nil {
-				return tx.PutIdempotencyRecord(ctx, &IdempotencyRecord{Key: idem.Key, RequestHash: idem.Hash, Error: keep.err, CreatedAt: now})
-			}
-			return nil
 		} else if err != nil {
 			return err
+		} else {
+			res = r
 		}
-		res = r
-		if idem != nil {
-			b, err := json.Marshal(r)
-			if err != nil {
-				return fmt.Errorf("encode idempotent result: %w", err)
-			}
-			return tx.PutIdempotencyRecord(ctx, &IdempotencyRecord{Key: idem.Key, RequestHash: idem.Hash, Result: b, CreatedAt: now})
+		if idem == nil {
+			return nil
 		}
-		return nil
+		rec, err := idempotencyRecord(idem, now, r, outErr)
+		if err != nil {
+			return err
+		}
+		return tx.PutIdempotencyRecords(ctx, []*IdempotencyRecord{rec})
 	})
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	return res, outErr
+}
+
+// replay answers a request from its key's stored outcome rec, if there is
+// one: the stored result into res, or the stored error into outErr, or a 422
+// when the key came with another request. It reports whether it answered.
+func replay[T any](rec *IdempotencyRecord, idem *Idempotency, res *T, outErr *error) (bool, error) {
+	idem.Replayed = false
+	switch {
+	case rec == nil:
+		return false, nil
+	case rec.RequestHash != idem.Hash:
+		*outErr = FieldErrorf(EIDEMPOTENCY, "Idempotency-Key", "Idempotency-Key %q was already used with a different request.", idem.Key)
+	case rec.Error != nil:
+		idem.Replayed = true
+		*outErr = rec.Error
+	default:
+		idem.Replayed = true
+		if err := json.Unmarshal(rec.Result, res); err != nil {
+			return true, fmt.Errorf("decode idempotent result: %w", err)
+		}
+	}
+	return true, nil
+}
+
+// idempotencyRecord is the stored outcome of a request: its result, or the
+// refusal it committed (outErr, a *Error).
+func idempotencyRecord(idem *Idempotency, now time.Time, res any, outErr error) (*IdempotencyRecord, error) {
+	rec := &IdempotencyRecord{Key: idem.Key, RequestHash: idem.Hash, CreatedAt: now}
+	if outErr != nil {
+		rec.Error = AsError(outErr)
+		return rec, nil
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encode idempotent result: %w", err)
+	}
+	rec.Result = b
+	return rec, nil
 }
 
 // read runs fn in a read-only transaction.

@@ -3,6 +3,7 @@ package backorder
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 )
@@ -18,101 +19,241 @@ func (s *Service) PlaceOrder(ctx context.Context, req *OrderRequest, idem *Idemp
 		return nil, err
 	}
 	skus := sortedSKUs(req.Lines, func(l LineRequest) string { return l.SKU })
-	return write(s, skus, idem, func(ctx context.Context, tx Tx, now time.Time) (*Order, error) {
-		return s.placeOrder(ctx, tx, now, req, skus)
-	})
+	it := &intakeOp{req: req, skus: skus, idem: idem}
+	if err := s.c.submitOp(&writeOp{skus: skus, kind: s.intake, arg: it}); err != nil {
+		return nil, err
+	}
+	return it.res, it.err
 }
 
-func (s *Service) placeOrder(ctx context.Context, tx Tx, now time.Time, req *OrderRequest, skus []string) (*Order, error) {
-	if _, err := tx.Order(ctx, req.ID); err == nil {
-		return nil, FieldErrorf(ECONFLICT, "id", "Order %s already exists.", req.ID)
-	} else if ErrorCode(err) != ENOTFOUND {
-		return nil, err
+// intakeOp is one order request in the committer, with its outcome.
+type intakeOp struct {
+	req  *OrderRequest
+	skus []string
+	idem *Idempotency
+
+	res  *Order
+	err  error
+	keep bool // the outcome is stored for the Idempotency-Key
+	fs   []*Fulfillment
+}
+
+// errRunOverlap makes a run of order requests fall back to one by one: two
+// of them share an order ID or an Idempotency-Key, and the second must see
+// the first's outcome.
+var errRunOverlap = errors.New("backorder: two order requests of one run share an order ID or an Idempotency-Key")
+
+// placeOrders is intake, set-based: it runs a run of order requests of one
+// batch (or one request alone) as if one after another, but reads the
+// idempotency records, the existing order IDs, the settings and the products
+// once, decides each order in memory against the stock the ones before it
+// left, and writes each table once. One order's outcome is its order, or a
+// refusal (kept with its lost demand), or an error that writes nothing.
+func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error {
+	now := s.Now()
+	its := make([]*intakeOp, len(ops))
+	var keys []string
+	for i, op := range ops {
+		it := op.arg.(*intakeOp)
+		it.res, it.err, it.keep, it.fs = nil, nil, false, nil
+		its[i] = it
+		if it.idem != nil {
+			keys = append(keys, it.idem.Key)
+		}
+	}
+	recs, err := tx.IdempotencyRecords(ctx, keys)
+	if err != nil {
+		return err
+	}
+	var todo []*intakeOp
+	var ids, skus []string
+	seenKey := map[string]bool{}
+	seenID := map[string]bool{}
+	for _, it := range its {
+		if it.idem != nil {
+			if replayed, err := replay(recs[it.idem.Key], it.idem, &it.res, &it.err); err != nil {
+				return err
+			} else if replayed {
+				continue
+			}
+			if seenKey[it.idem.Key] {
+				return errRunOverlap
+			}
+			seenKey[it.idem.Key] = true
+		}
+		if seenID[it.req.ID] {
+			return errRunOverlap
+		}
+		seenID[it.req.ID] = true
+		todo = append(todo, it)
+		ids = append(ids, it.req.ID)
+		skus = append(skus, it.skus...)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	slices.Sort(skus)
+	skus = slices.Compact(skus)
+	exist, err := tx.ExistingOrders(ctx, ids)
+	if err != nil {
+		return err
 	}
 	settings, err := tx.Settings(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	products, err := tx.Products(ctx, skus)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var waiting map[string]int64
-	for _, p := range products {
-		if settings.Effective(p.Policy).MaxBackorderPerCustomer != nil {
-			if waiting, err = tx.CustomerBackordered(ctx, req.Customer.ID, skus); err != nil {
-				return nil, err
+
+	// Decide each order in turn; the stock in products moves as they go.
+	var lost []LostDemand
+	var orders []*Order
+	run := map[string]map[string]int64{} // customer → SKU → units backordered in this run
+	changed := map[string]bool{}
+	for _, it := range todo {
+		req := it.req
+		if exist[req.ID] {
+			it.err = FieldErrorf(ECONFLICT, "id", "Order %s already exists.", req.ID)
+			continue
+		}
+		waiting, err := customerWaiting(ctx, tx, settings, products, req, run[req.Customer.ID])
+		if err != nil {
+			return err
+		}
+		plan, planErr := PlanIntake(IntakeInput{Request: req, Products: products, Settings: settings, CustomerBackordered: waiting, Now: now})
+		if plan == nil {
+			it.err = planErr
+			continue
+		}
+		for _, r := range plan.Refused {
+			lost = append(lost, LostDemand{At: now, OrderID: req.ID, CustomerID: req.Customer.ID, SKU: r.SKU, Quantity: r.Quantity, ValueCents: r.ValueCents, Currency: r.Currency, Rule: r.Rule})
+		}
+		if planErr != nil {
+			// A refusal is an outcome: its lost demand is kept.
+			it.err, it.keep = AsError(planErr), true
+			continue
+		}
+		o := &Order{
+			ID: req.ID, Customer: req.Customer, Shipping: req.Shipping, NeedBy: req.NeedBy,
+			SplitPolicy: plan.SplitPolicy, AcceptedAt: now, Lines: plan.Accepted, LineCount: len(plan.Accepted),
+			Refused: plan.Refused,
+		}
+		for _, l := range o.Lines {
+			o.Units += l.Quantity
+			st := &products[l.SKU].Stock
+			st.Allocated += l.Allocated
+			st.Backordered += l.Backordered
+			if l.Allocated > 0 || l.Backordered > 0 {
+				changed[l.SKU] = true
 			}
+			if l.Backordered > 0 {
+				if run[req.Customer.ID] == nil {
+					run[req.Customer.ID] = map[string]int64{}
+				}
+				run[req.Customer.ID][l.SKU] += l.Backordered
+			}
+		}
+		it.res, it.keep = o, true
+		it.fs = PlanFulfillment(o, now)
+		orders = append(orders, o)
+	}
+
+	// Write each table once.
+	if len(lost) > 0 {
+		if err := tx.InsertLostDemand(ctx, lost); err != nil {
+			return err
+		}
+	}
+	if len(orders) > 0 {
+		if err := tx.InsertOrders(ctx, orders); err != nil {
+			return err
+		}
+		var fs []*Fulfillment
+		for _, it := range todo {
+			for _, f := range it.fs {
+				f.relink()
+			}
+			fs = append(fs, it.fs...)
+		}
+		if len(fs) > 0 {
+			if err := tx.InsertFulfillments(ctx, fs); err != nil {
+				return err
+			}
+		}
+		var moves []Movement
+		for _, o := range orders {
+			for _, l := range o.Lines {
+				if l.Allocated > 0 {
+					a := Allocation{OrderID: o.ID, LineID: l.ID, SKU: l.SKU, Quantity: l.Allocated, Reason: ReasonInStock, At: now}
+					o.Allocations = append(o.Allocations, a)
+					moves = append(moves, Movement{At: now, Kind: MoveAllocate, SKU: l.SKU, Quantity: l.Allocated, OrderID: o.ID, LineID: l.ID, Reason: ReasonInStock})
+				}
+				if l.Backordered > 0 {
+					moves = append(moves, Movement{At: now, Kind: MoveBackorder, SKU: l.SKU, Quantity: l.Backordered, OrderID: o.ID, LineID: l.ID})
+				}
+			}
+		}
+		if err := tx.AppendMovements(ctx, moves); err != nil {
+			return err
+		}
+		if err := saveStock(ctx, tx, products, changed); err != nil {
+			return err
+		}
+		events := make([]Event, 0, len(orders))
+		for _, it := range todo {
+			if o := it.res; o != nil {
+				o.Status = o.DeriveStatus()
+				events = append(events, orderEvent(now, EventOrderAccepted, o, "", it.fs))
+			}
+		}
+		if err := tx.AppendEvents(ctx, events); err != nil {
+			return err
+		}
+	}
+	var outcomes []*IdempotencyRecord
+	for _, it := range todo {
+		if it.idem == nil || !it.keep {
+			continue
+		}
+		rec, err := idempotencyRecord(it.idem, now, it.res, it.err)
+		if err != nil {
+			return err
+		}
+		outcomes = append(outcomes, rec)
+	}
+	if len(outcomes) > 0 {
+		return tx.PutIdempotencyRecords(ctx, outcomes)
+	}
+	return nil
+}
+
+// customerWaiting returns the units the customer has waiting per SKU of the
+// request, counting those of this run (run), when a product of the request
+// limits backorders per customer; otherwise nil, without a read.
+func customerWaiting(ctx context.Context, tx Tx, settings *Settings, products map[string]*Product, req *OrderRequest, run map[string]int64) (map[string]int64, error) {
+	limited := false
+	for _, l := range req.Lines {
+		if p := products[l.SKU]; p != nil && settings.Effective(p.Policy).MaxBackorderPerCustomer != nil {
+			limited = true
 			break
 		}
 	}
-	plan, planErr := PlanIntake(IntakeInput{Request: req, Products: products, Settings: settings, CustomerBackordered: waiting, Now: now})
-	if plan == nil {
-		return nil, planErr
+	if !limited {
+		return nil, nil
 	}
-	if len(plan.Refused) > 0 {
-		lost := make([]LostDemand, len(plan.Refused))
-		for i, r := range plan.Refused {
-			lost[i] = LostDemand{At: now, OrderID: req.ID, CustomerID: req.Customer.ID, SKU: r.SKU, Quantity: r.Quantity, ValueCents: r.ValueCents, Currency: r.Currency, Rule: r.Rule}
-		}
-		if err := tx.InsertLostDemand(ctx, lost); err != nil {
-			return nil, err
-		}
-	}
-	if planErr != nil {
-		return nil, committed{AsError(planErr)}
-	}
-
-	o := &Order{
-		ID: req.ID, Customer: req.Customer, Shipping: req.Shipping, NeedBy: req.NeedBy,
-		SplitPolicy: plan.SplitPolicy, AcceptedAt: now, Lines: plan.Accepted, LineCount: len(plan.Accepted),
-		Refused: plan.Refused,
-	}
-	for _, l := range o.Lines {
-		o.Units += l.Quantity
-	}
-	fs := PlanFulfillment(o, now)
-	if err := tx.InsertOrder(ctx, o); err != nil {
+	waiting, err := tx.CustomerBackordered(ctx, req.Customer.ID, sortedSKUs(req.Lines, func(l LineRequest) string { return l.SKU }))
+	if err != nil {
 		return nil, err
 	}
-	for _, f := range fs {
-		f.relink()
+	if waiting == nil {
+		waiting = map[string]int64{}
 	}
-	if len(fs) > 0 {
-		if err := tx.InsertFulfillments(ctx, fs); err != nil {
-			return nil, err
-		}
+	for sku, n := range run {
+		waiting[sku] += n
 	}
-
-	var moves []Movement
-	changed := map[string]bool{}
-	for _, l := range o.Lines {
-		l.OrderID = o.ID
-		st := &products[l.SKU].Stock
-		if l.Allocated > 0 {
-			a := Allocation{OrderID: o.ID, LineID: l.ID, SKU: l.SKU, Quantity: l.Allocated, Reason: ReasonInStock, At: now}
-			o.Allocations = append(o.Allocations, a)
-			moves = append(moves, Movement{At: now, Kind: MoveAllocate, SKU: l.SKU, Quantity: l.Allocated, OrderID: o.ID, LineID: l.ID, Reason: ReasonInStock})
-			st.Allocated += l.Allocated
-			changed[l.SKU] = true
-		}
-		if l.Backordered > 0 {
-			moves = append(moves, Movement{At: now, Kind: MoveBackorder, SKU: l.SKU, Quantity: l.Backordered, OrderID: o.ID, LineID: l.ID})
-			st.Backordered += l.Backordered
-			changed[l.SKU] = true
-		}
-	}
-	if err := tx.AppendMovements(ctx, moves); err != nil {
-		return nil, err
-	}
-	if err := saveStock(ctx, tx, products, changed); err != nil {
-		return nil, err
-	}
-	o.Status = o.DeriveStatus()
-	if err := tx.AppendEvents(ctx, []Event{orderEvent(now, EventOrderAccepted, o, "", fs)}); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return waiting, nil
 }
 
 // Order returns an order with its lines, status and allocations.

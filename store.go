@@ -64,10 +64,14 @@ type Tx interface {
 	// AllStock returns the quantities of every SKU.
 	AllStock(ctx context.Context) ([]Stock, error)
 
-	// InsertOrder stores a new order with its lines. It sets the order's Seq
-	// (increasing in commit order) and each line's ID. ECONFLICT if the order
-	// ID exists.
-	InsertOrder(ctx context.Context, o *Order) error
+	// InsertOrders stores new orders with their lines. It sets each order's
+	// Seq (increasing in slice order, and in commit order across
+	// transactions) and each line's ID and OrderID. ECONFLICT if an order ID
+	// exists; the orders may then be partly written, and the caller rolls
+	// back (the service runs every write under a savepoint).
+	InsertOrders(ctx context.Context, os []*Order) error
+	// ExistingOrders returns which of the given order IDs exist.
+	ExistingOrders(ctx context.Context, ids []string) (map[string]bool, error)
 	// Order returns an order with its lines; ENOTFOUND if unknown.
 	Order(ctx context.Context, id string) (*Order, error)
 	// ListOrders returns orders with their lines in Seq order after the cursor.
@@ -120,10 +124,11 @@ type Tx interface {
 	// Events returns outbox events after the given ID, oldest first.
 	Events(ctx context.Context, after int64, limit int) ([]Event, error)
 
-	// IdempotencyRecord returns the stored outcome for a key; ENOTFOUND if none.
-	IdempotencyRecord(ctx context.Context, key string) (*IdempotencyRecord, error)
-	// PutIdempotencyRecord stores an outcome; ECONFLICT if the key exists.
-	PutIdempotencyRecord(ctx context.Context, r *IdempotencyRecord) error
+	// IdempotencyRecords returns the stored outcomes of the keys that have one.
+	IdempotencyRecords(ctx context.Context, keys []string) (map[string]*IdempotencyRecord, error)
+	// PutIdempotencyRecords stores outcomes; ECONFLICT if a key exists (the
+	// caller rolls back).
+	PutIdempotencyRecords(ctx context.Context, rs []*IdempotencyRecord) error
 
 	// LedgerTotals sums the movements per SKU and per line, with the part of
 	// allocations made at intake from stock (reason in_stock) apart.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,15 +28,44 @@ func lineDest(l *backorder.Line) []any {
 		&l.Shipped, &l.Cancelled, &l.Fulfilling, &l.PriceCents, &l.Currency, &l.PaymentTiming, &l.AvailableFrom}
 }
 
-// InsertOrder stores a new order with its lines in one statement. It sets the
-// order's Seq from order_seq, taken inside the transaction: writers of a SKU
-// hold its lock until commit, so Seq increases in commit order among the
-// orders of a SKU. It numbers the lines in slice order and sets their IDs and
-// OrderID. ECONFLICT if the order ID exists; the transaction stays usable,
-// since the duplicate is found with ON CONFLICT DO NOTHING rather than by an
-// error.
-func (tx *Tx) InsertOrder(ctx context.Context, o *backorder.Order) error {
-	n := len(o.Lines)
+// InsertOrders stores new orders with their lines in one statement. It sets
+// each order's Seq from order_seq, taken inside the transaction and in slice
+// order: writers of a SKU hold its lock until commit, so Seq increases in
+// commit order among the orders of a SKU. It numbers the lines in slice order
+// and sets their IDs and OrderID. ECONFLICT if an order ID exists; the
+// transaction stays usable, since the duplicate is found with ON CONFLICT DO
+// NOTHING rather than by an error, and the caller rolls back to its savepoint.
+func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
+	if len(os) == 0 {
+		return nil
+	}
+	no := len(os)
+	oid := make([]string, no)
+	cust := make([]string, no)
+	email := make([]string, no)
+	name := make([]string, no)
+	vip := make([]bool, no)
+	wholesale := make([]bool, no)
+	shipping := make([]string, no)
+	needBy := make([]string, no)
+	split := make([]string, no)
+	choice := make([]string, no)
+	at := make([]time.Time, no)
+	units := make([]int64, no)
+	count := make([]int32, no)
+	var lines []*backorder.Line
+	for i, o := range os {
+		o.Units, o.LineCount = 0, len(o.Lines)
+		for _, l := range o.Lines {
+			o.Units += l.Quantity
+			l.OrderID = o.ID
+		}
+		lines = append(lines, o.Lines...)
+		oid[i], cust[i], email[i], name[i], vip[i], wholesale[i] = o.ID, o.Customer.ID, o.Customer.Email, o.Customer.Name, o.Customer.VIP, o.Customer.Wholesale
+		shipping[i], needBy[i], split[i], choice[i], at[i], units[i], count[i] = o.Shipping, o.NeedBy, o.SplitPolicy, o.SplitChoice, o.AcceptedAt, o.Units, int32(o.LineCount)
+	}
+	n := len(lines)
+	lineOrder := make([]string, n)
 	lineNo := make([]int32, n)
 	skus := make([]string, n)
 	currency := make([]string, n)
@@ -48,50 +78,83 @@ func (tx *Tx) InsertOrder(ctx context.Context, o *backorder.Order) error {
 	cancelled := make([]int64, n)
 	fulfilling := make([]int64, n)
 	price := make([]int64, n)
-	for i, l := range o.Lines {
-		lineNo[i], skus[i], currency[i], timing[i], from[i] = int32(l.LineNo), l.SKU, l.Currency, l.PaymentTiming, l.AvailableFrom
+	for i, l := range lines {
+		lineOrder[i], lineNo[i], skus[i], currency[i], timing[i], from[i] = l.OrderID, int32(l.LineNo), l.SKU, l.Currency, l.PaymentTiming, l.AvailableFrom
 		qty[i], alloc[i], back[i], shipped[i], cancelled[i], fulfilling[i], price[i] =
 			l.Quantity, l.Allocated, l.Backordered, l.Shipped, l.Cancelled, l.Fulfilling, l.PriceCents
 	}
-	var seq *int64
-	var ids []int64
-	err := tx.tx.QueryRow(ctx, `WITH o AS (
+	var inserted int64
+	var seqs, ids []int64
+	err := tx.tx.QueryRow(ctx, `WITH seqs AS MATERIALIZED (
+			SELECT array_agg(nextval('order_seq') ORDER BY g) AS a FROM generate_series(1, $1::int) AS g
+		), ids AS MATERIALIZED (
+			SELECT array_agg(nextval('order_lines_id_seq') ORDER BY g) AS a FROM generate_series(1, $2::int) AS g
+		), o AS (
 			INSERT INTO orders (id, seq, customer_id, customer_email, customer_name, vip, wholesale,
 				shipping, need_by, split_policy, split_choice, accepted_at, units, line_count)
-			VALUES ($1, nextval('order_seq'), $2, $3, $4, $5, $6, $7, nullif($8, ''), $9, nullif($10, ''), $11, $12, $13)
+			SELECT u.id, seqs.a[u.g], u.customer_id, u.customer_email, u.customer_name, u.vip, u.wholesale,
+				u.shipping, nullif(u.need_by, ''), u.split_policy, nullif(u.split_choice, ''), u.accepted_at, u.units, u.line_count
+			FROM seqs CROSS JOIN unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::boolean[],
+				$9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bigint[], $15::int[])
+				WITH ORDINALITY AS u (id, customer_id, customer_email, customer_name, vip, wholesale,
+					shipping, need_by, split_policy, split_choice, accepted_at, units, line_count, g)
 			ON CONFLICT (id) DO NOTHING
-			RETURNING id, seq
-		), ids AS MATERIALIZED (
-			SELECT array_agg(nextval('order_lines_id_seq') ORDER BY g) AS a FROM generate_series(1, $14::int) AS g
+			RETURNING id
 		), l AS (
 			INSERT INTO order_lines (id, order_id, line_no, sku, quantity, allocated, backordered,
 				shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from)
-			SELECT ids.a[u.g], o.id, u.line_no, u.sku, u.quantity, u.allocated, u.backordered,
+			SELECT ids.a[u.g], u.order_id, u.line_no, u.sku, u.quantity, u.allocated, u.backordered,
 				u.shipped, u.cancelled, u.fulfilling, u.price_cents, u.currency, u.payment_timing, nullif(u.available_from, '')
-			FROM o CROSS JOIN ids CROSS JOIN unnest($15::int[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[],
-				$20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[], $24::text[], $25::text[], $26::text[])
-				WITH ORDINALITY AS u (line_no, sku, quantity, allocated, backordered,
+			FROM ids CROSS JOIN unnest($16::text[], $17::int[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
+				$22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::text[], $27::text[], $28::text[])
+				WITH ORDINALITY AS u (order_id, line_no, sku, quantity, allocated, backordered,
 					shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from, g)
+			WHERE u.order_id IN (SELECT id FROM o)
 		)
-		SELECT (SELECT seq FROM o), (SELECT coalesce(a, '{}') FROM ids)`,
-		o.ID, o.Customer.ID, o.Customer.Email, o.Customer.Name, o.Customer.VIP, o.Customer.Wholesale,
-		o.Shipping, o.NeedBy, o.SplitPolicy, o.SplitChoice, o.AcceptedAt, o.Units, o.LineCount, n,
-		lineNo, skus, qty, alloc, back, shipped, cancelled, fulfilling, price, currency, timing, from,
-	).Scan(&seq, &ids)
+		SELECT (SELECT count(*) FROM o), (SELECT a FROM seqs), (SELECT coalesce(a, '{}') FROM ids)`,
+		no, n, oid, cust, email, name, vip, wholesale, shipping, needBy, split, choice, at, units, count,
+		lineOrder, lineNo, skus, qty, alloc, back, shipped, cancelled, fulfilling, price, currency, timing, from,
+	).Scan(&inserted, &seqs, &ids)
+	subject := fmt.Sprintf("order %q", os[0].ID)
+	if no > 1 {
+		subject = "one of the orders"
+	}
 	if err != nil {
-		return FormatError(err, "insert order", fmt.Sprintf("order %q", o.ID))
+		return FormatError(err, "insert orders", subject)
 	}
-	if seq == nil {
-		return backorder.Errorf(backorder.ECONFLICT, "Order %q already exists.", o.ID)
+	if inserted != int64(no) {
+		return backorder.Errorf(backorder.ECONFLICT, "%s already exists.", capitalize(subject))
 	}
-	if len(ids) != n {
-		return fmt.Errorf("postgres: insert order %q: %d line IDs for %d lines", o.ID, len(ids), n)
+	if len(seqs) != no || len(ids) != n {
+		return fmt.Errorf("postgres: insert orders: %d seqs and %d line IDs for %d orders and %d lines", len(seqs), len(ids), no, n)
 	}
-	o.Seq = *seq
-	for i, l := range o.Lines {
-		l.ID, l.OrderID = ids[i], o.ID
+	for i, o := range os {
+		o.Seq = seqs[i]
+	}
+	for i, l := range lines {
+		l.ID = ids[i]
 	}
 	return nil
+}
+
+// ExistingOrders returns which of the given order IDs exist.
+func (tx *Tx) ExistingOrders(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.tx.Query(ctx, `SELECT id FROM orders WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, FormatError(err, "existing orders", "")
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, FormatError(err, "existing orders", "")
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // Order returns an order with its lines; ENOTFOUND if unknown. Both queries

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -56,49 +57,72 @@ func (tx *Tx) SetMeta(ctx context.Context, key, value string) error {
 	return FormatError(err, "set meta", fmt.Sprintf("meta value %q", key))
 }
 
-// IdempotencyRecord returns the stored outcome of a request; ENOTFOUND if none.
-func (tx *Tx) IdempotencyRecord(ctx context.Context, key string) (*backorder.IdempotencyRecord, error) {
-	rec := &backorder.IdempotencyRecord{}
-	var errJSON []byte
-	err := tx.tx.QueryRow(ctx, `SELECT key, request_hash, result, error, created_at FROM idempotency WHERE key = $1`, key).
-		Scan(&rec.Key, &rec.RequestHash, &rec.Result, &errJSON, &rec.CreatedAt)
+// IdempotencyRecords returns the stored outcomes of the keys that have one.
+func (tx *Tx) IdempotencyRecords(ctx context.Context, keys []string) (map[string]*backorder.IdempotencyRecord, error) {
+	out := make(map[string]*backorder.IdempotencyRecord)
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := tx.tx.Query(ctx, `SELECT key, request_hash, result, error, created_at FROM idempotency WHERE key = ANY($1)`, keys)
 	if err != nil {
-		return nil, FormatError(err, "idempotency record", fmt.Sprintf("idempotency key %q", key))
+		return nil, FormatError(err, "idempotency records", "")
 	}
-	if errJSON != nil {
-		rec.Error = &backorder.Error{}
-		if err := json.Unmarshal(errJSON, rec.Error); err != nil {
-			return nil, fmt.Errorf("postgres: idempotency record %q: %w", key, err)
+	defer rows.Close()
+	for rows.Next() {
+		rec := &backorder.IdempotencyRecord{}
+		var errJSON []byte
+		if err := rows.Scan(&rec.Key, &rec.RequestHash, &rec.Result, &errJSON, &rec.CreatedAt); err != nil {
+			return nil, FormatError(err, "idempotency records", "")
 		}
+		if errJSON != nil {
+			rec.Error = &backorder.Error{}
+			if err := json.Unmarshal(errJSON, rec.Error); err != nil {
+				return nil, fmt.Errorf("postgres: idempotency record %q: %w", rec.Key, err)
+			}
+		}
+		out[rec.Key] = rec
 	}
-	return rec, nil
+	return out, FormatError(rows.Err(), "idempotency records", "")
 }
 
-// PutIdempotencyRecord stores the outcome of a request; ECONFLICT if the key
-// is taken. The duplicate is found with ON CONFLICT DO NOTHING rather than by
-// a unique violation, which would abort the transaction: the caller may go on
-// using it, as on SQLite.
-func (tx *Tx) PutIdempotencyRecord(ctx context.Context, rec *backorder.IdempotencyRecord) error {
-	var errJSON any
-	if rec.Error != nil {
-		b, err := json.Marshal(rec.Error)
-		if err != nil {
-			return fmt.Errorf("postgres: put idempotency record: %w", err)
-		}
-		errJSON = string(b)
+// PutIdempotencyRecords stores the outcomes of requests; ECONFLICT if a key
+// is taken. A duplicate is found with ON CONFLICT DO NOTHING rather than by a
+// unique violation, which would abort the transaction: the caller may roll
+// back to its savepoint and go on, as on SQLite.
+func (tx *Tx) PutIdempotencyRecords(ctx context.Context, recs []*backorder.IdempotencyRecord) error {
+	if len(recs) == 0 {
+		return nil
 	}
-	var result any
-	if rec.Result != nil {
-		result = rec.Result
+	n := len(recs)
+	keys := make([]string, n)
+	hashes := make([]string, n)
+	results := make([][]byte, n)
+	errs := make([]*string, n)
+	at := make([]time.Time, n)
+	for i, rec := range recs {
+		keys[i], hashes[i], results[i], at[i] = rec.Key, rec.RequestHash, rec.Result, rec.CreatedAt
+		if rec.Error != nil {
+			b, err := json.Marshal(rec.Error)
+			if err != nil {
+				return fmt.Errorf("postgres: put idempotency record: %w", err)
+			}
+			e := string(b)
+			errs[i] = &e
+		}
 	}
 	tag, err := tx.tx.Exec(ctx, `INSERT INTO idempotency (key, request_hash, result, error, created_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`,
-		rec.Key, rec.RequestHash, result, errJSON, rec.CreatedAt)
-	if err != nil {
-		return FormatError(err, "put idempotency record", fmt.Sprintf("idempotency key %q", rec.Key))
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[], $5::timestamptz[])
+		ON CONFLICT (key) DO NOTHING`,
+		keys, hashes, results, errs, at)
+	subject := "idempotency key"
+	if n == 1 {
+		subject = fmt.Sprintf("idempotency key %q", recs[0].Key)
 	}
-	if tag.RowsAffected() == 0 {
-		return backorder.Errorf(backorder.ECONFLICT, "Idempotency key %q already exists.", rec.Key)
+	if err != nil {
+		return FormatError(err, "put idempotency records", subject)
+	}
+	if tag.RowsAffected() != int64(n) {
+		return backorder.Errorf(backorder.ECONFLICT, "%s already exists.", capitalize(subject))
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func MustInsertOrder(tb testing.TB, tx backorder.Tx, id, customer string, at tim
 		o.Units += q
 	}
 	o.LineCount = len(o.Lines)
-	if err := tx.InsertOrder(context.Background(), o); err != nil {
+	if err := tx.InsertOrders(context.Background(), []*backorder.Order{o}); err != nil {
 		tb.Fatal(err)
 	}
 	return o
@@ -266,7 +266,7 @@ func TestTx_Order(t *testing.T) {
 		// The transaction stays usable after the conflict.
 		dup := &backorder.Order{ID: "O-1", Customer: backorder.Customer{ID: "c9"}, Shipping: "standard", SplitPolicy: "ship_available", AcceptedAt: t0,
 			Lines: []*backorder.Line{{LineNo: 1, SKU: "X", Quantity: 1, Backordered: 1, Currency: "USD", PaymentTiming: "at_order"}}}
-		if err := tx.InsertOrder(ctx, dup); code(err) != backorder.ECONFLICT {
+		if err := tx.InsertOrders(ctx, []*backorder.Order{dup}); code(err) != backorder.ECONFLICT {
 			t.Fatalf("err=%v, want ECONFLICT", err)
 		}
 		if _, err := tx.Order(ctx, "O-1"); err != nil {
@@ -600,27 +600,27 @@ func TestTx_EventsLostDemandIdempotency(t *testing.T) {
 	})
 
 	t.Run("Idempotency", func(t *testing.T) {
-		if _, err := tx.IdempotencyRecord(ctx, "k1"); code(err) != backorder.ENOTFOUND {
-			t.Fatalf("err=%v, want ENOTFOUND", err)
+		if recs, err := tx.IdempotencyRecords(ctx, []string{"k1"}); err != nil || len(recs) != 0 {
+			t.Fatalf("IdempotencyRecords=%v, %v, want none", recs, err)
 		}
 		r1 := &backorder.IdempotencyRecord{Key: "k1", RequestHash: "h", Result: []byte(`{"id": "O-1"}`), CreatedAt: t0}
 		r2 := &backorder.IdempotencyRecord{Key: "k2", RequestHash: "h2", Error: &backorder.Error{Code: backorder.EREFUSED, Message: "No.", Rule: backorder.RuleDiscontinued}, CreatedAt: t0}
 		for _, r := range []*backorder.IdempotencyRecord{r1, r2} {
-			if err := tx.PutIdempotencyRecord(ctx, r); err != nil {
+			if err := tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{r}); err != nil {
 				t.Fatal(err)
 			}
-			if got, err := tx.IdempotencyRecord(ctx, r.Key); err != nil {
+			if got, err := tx.IdempotencyRecords(ctx, []string{r.Key}); err != nil {
 				t.Fatal(err)
-			} else if !reflect.DeepEqual(got, r) {
+			} else if !reflect.DeepEqual(got[r.Key], r) {
 				t.Fatalf("IdempotencyRecord=%+v, want %+v", got, r)
 			}
 		}
 		// A duplicate is ECONFLICT and leaves the transaction usable.
-		if err := tx.PutIdempotencyRecord(ctx, r1); code(err) != backorder.ECONFLICT {
+		if err := tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{r1}); code(err) != backorder.ECONFLICT {
 			t.Fatalf("err=%v, want ECONFLICT", err)
 		}
-		if _, err := tx.IdempotencyRecord(ctx, "k1"); err != nil {
-			t.Fatal(err)
+		if recs, err := tx.IdempotencyRecords(ctx, []string{"k1"}); err != nil || recs["k1"] == nil {
+			t.Fatalf("IdempotencyRecords=%v, %v, want k1", recs, err)
 		}
 	})
 }

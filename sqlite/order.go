@@ -58,46 +58,81 @@ func scanLine(r *row, c int) *backorder.Line {
 var lineInsertColumns = []string{"id", "order_id", "line_no", "sku", "quantity", "allocated", "backordered",
 	"shipped", "cancelled", "fulfilling", "price_cents", "currency", "payment_timing", "available_from"}
 
-// InsertOrder stores a new order with its lines. It sets the order's Seq, its
-// Units and LineCount (from the lines), and each line's ID and OrderID.
-// ECONFLICT if the order ID exists.
-func (tx *Tx) InsertOrder(ctx context.Context, o *backorder.Order) error {
-	subject := fmt.Sprintf("order %q", o.ID)
-	seq, err := tx.reserve(ctx, "orders.seq", `SELECT COALESCE(MAX(seq), 0) FROM orders`, 1)
+var orderInsertColumns = []string{"id", "seq", "customer_id", "customer_email", "customer_name", "vip", "wholesale",
+	"shipping", "need_by", "split_policy", "split_choice", "accepted_at", "units", "line_count"}
+
+// InsertOrders stores new orders with their lines, each table in one
+// multi-row statement per chunk. It sets each order's Seq, Units and
+// LineCount (from the lines), and each line's ID and OrderID. ECONFLICT if an
+// order ID exists.
+func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
+	if len(os) == 0 {
+		return nil
+	}
+	subject := fmt.Sprintf("order %q", os[0].ID)
+	if len(os) > 1 {
+		subject = "one of the orders"
+	}
+	seq, err := tx.reserve(ctx, "orders.seq", `SELECT COALESCE(MAX(seq), 0) FROM orders`, len(os))
 	if err != nil {
-		return FormatError(err, "insert order", subject)
+		return FormatError(err, "insert orders", subject)
 	}
-	seq++
-	var units int64
-	for _, l := range o.Lines {
-		units += l.Quantity
+	var lines []*backorder.Line
+	for i, o := range os {
+		o.Seq, o.Units, o.LineCount = seq+int64(i)+1, 0, len(o.Lines)
+		for _, l := range o.Lines {
+			o.Units += l.Quantity
+			l.OrderID = o.ID
+		}
+		lines = append(lines, o.Lines...)
 	}
-	_, err = tx.exec(ctx, `INSERT INTO orders (id, seq, customer_id, customer_email, customer_name, vip, wholesale,
-			shipping, need_by, split_policy, split_choice, accepted_at, units, line_count)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, seq, o.Customer.ID, o.Customer.Email, o.Customer.Name, boolInt(o.Customer.VIP), boolInt(o.Customer.Wholesale),
-		o.Shipping, nullStr(o.NeedBy), o.SplitPolicy, nullStr(o.SplitChoice), micros(o.AcceptedAt), units, int64(len(o.Lines)))
-	if err != nil {
-		return FormatError(err, "insert order", subject)
-	}
-	base, err := tx.nextID(ctx, "order_lines", false, len(o.Lines))
-	if err != nil {
-		return FormatError(err, "insert order", subject)
-	}
-	_, err = tx.execBatch(ctx, len(lineInsertColumns), len(o.Lines), insertBuilder("order_lines", lineInsertColumns),
+	_, err = tx.execBatch(ctx, len(orderInsertColumns), len(os), insertBuilder("orders", orderInsertColumns),
 		func(i int, args []any) []any {
-			l := o.Lines[i]
-			return append(args, base+int64(i)+1, o.ID, int64(l.LineNo), l.SKU, l.Quantity, l.Allocated, l.Backordered,
+			o := os[i]
+			return append(args, o.ID, o.Seq, o.Customer.ID, o.Customer.Email, o.Customer.Name, boolInt(o.Customer.VIP), boolInt(o.Customer.Wholesale),
+				o.Shipping, nullStr(o.NeedBy), o.SplitPolicy, nullStr(o.SplitChoice), micros(o.AcceptedAt), o.Units, int64(o.LineCount))
+		})
+	if err != nil {
+		return FormatError(err, "insert orders", subject)
+	}
+	base, err := tx.nextID(ctx, "order_lines", false, len(lines))
+	if err != nil {
+		return FormatError(err, "insert orders", subject)
+	}
+	_, err = tx.execBatch(ctx, len(lineInsertColumns), len(lines), insertBuilder("order_lines", lineInsertColumns),
+		func(i int, args []any) []any {
+			l := lines[i]
+			return append(args, base+int64(i)+1, l.OrderID, int64(l.LineNo), l.SKU, l.Quantity, l.Allocated, l.Backordered,
 				l.Shipped, l.Cancelled, l.Fulfilling, l.PriceCents, l.Currency, l.PaymentTiming, nullStr(l.AvailableFrom))
 		})
 	if err != nil {
-		return FormatError(err, "insert order lines", fmt.Sprintf("line of order %q", o.ID))
+		return FormatError(err, "insert order lines", "line of "+subject)
 	}
-	o.Seq, o.Units, o.LineCount = seq, units, len(o.Lines)
-	for i, l := range o.Lines {
-		l.ID, l.OrderID = base+int64(i)+1, o.ID
+	for i, l := range lines {
+		l.ID = base + int64(i) + 1
 	}
 	return nil
+}
+
+// ExistingOrders returns which of the given order IDs exist.
+func (tx *Tx) ExistingOrders(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, `SELECT id FROM orders WHERE id IN (SELECT value FROM json_each(?))`, jsonList(ids))
+	if err != nil {
+		return nil, FormatError(err, "existing orders", "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, FormatError(err, "existing orders", "")
+		}
+		out[id] = true
+	}
+	return out, FormatError(rows.Err(), "existing orders", "")
 }
 
 func (tx *Tx) orders(ctx context.Context, op, query string, args ...any) ([]*backorder.Order, error) {

@@ -55,54 +55,67 @@ func (tx *Tx) SetMeta(ctx context.Context, key, value string) error {
 	return FormatError(err, "set meta", fmt.Sprintf("meta value %q", key))
 }
 
-// IdempotencyRecord returns the stored outcome of a request; ENOTFOUND if none.
-func (tx *Tx) IdempotencyRecord(ctx context.Context, key string) (*backorder.IdempotencyRecord, error) {
-	rows, err := tx.query(ctx, `SELECT key, request_hash, result, error, created_at FROM idempotency WHERE key = ?`, key)
+// IdempotencyRecords returns the stored outcomes of the keys that have one.
+func (tx *Tx) IdempotencyRecords(ctx context.Context, keys []string) (map[string]*backorder.IdempotencyRecord, error) {
+	out := make(map[string]*backorder.IdempotencyRecord)
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, `SELECT key, request_hash, result, error, created_at FROM idempotency
+		WHERE key IN (SELECT value FROM json_each(?))`, jsonList(keys))
 	if err != nil {
-		return nil, FormatError(err, "idempotency record", "")
+		return nil, FormatError(err, "idempotency records", "")
 	}
 	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, FormatError(err, "idempotency record", "")
-		}
-		return nil, backorder.Errorf(backorder.ENOTFOUND, "Idempotency key %q not found.", key)
-	}
 	r := newRow(5)
-	if err := r.scan(rows); err != nil {
-		return nil, FormatError(err, "idempotency record", "")
-	}
-	rec := &backorder.IdempotencyRecord{
-		Key:         r.str(0),
-		RequestHash: r.str(1),
-		Result:      r.bytes(2),
-		CreatedAt:   fromMicros(r.int(4)),
-	}
-	if e := r.str(3); e != "" {
-		rec.Error = &backorder.Error{}
-		if err := json.Unmarshal([]byte(e), rec.Error); err != nil {
-			return nil, fmt.Errorf("sqlite: idempotency record %q: %w", key, err)
+	for rows.Next() {
+		if err := r.scan(rows); err != nil {
+			return nil, FormatError(err, "idempotency records", "")
 		}
+		rec := &backorder.IdempotencyRecord{
+			Key:         r.str(0),
+			RequestHash: r.str(1),
+			Result:      r.bytes(2),
+			CreatedAt:   fromMicros(r.int(4)),
+		}
+		if e := r.str(3); e != "" {
+			rec.Error = &backorder.Error{}
+			if err := json.Unmarshal([]byte(e), rec.Error); err != nil {
+				return nil, fmt.Errorf("sqlite: idempotency record %q: %w", rec.Key, err)
+			}
+		}
+		out[rec.Key] = rec
 	}
-	return rec, rows.Close()
+	return out, FormatError(rows.Err(), "idempotency records", "")
 }
 
-// PutIdempotencyRecord stores the outcome of a request; ECONFLICT if the key
+var idempotencyInsertColumns = []string{"key", "request_hash", "result", "error", "created_at"}
+
+// PutIdempotencyRecords stores the outcomes of requests; ECONFLICT if a key
 // is taken.
-func (tx *Tx) PutIdempotencyRecord(ctx context.Context, rec *backorder.IdempotencyRecord) error {
-	var errJSON any
-	if rec.Error != nil {
-		b, err := json.Marshal(rec.Error)
-		if err != nil {
-			return fmt.Errorf("sqlite: put idempotency record: %w", err)
+func (tx *Tx) PutIdempotencyRecords(ctx context.Context, recs []*backorder.IdempotencyRecord) error {
+	errs := make([]any, len(recs))
+	for i, rec := range recs {
+		if rec.Error != nil {
+			b, err := json.Marshal(rec.Error)
+			if err != nil {
+				return fmt.Errorf("sqlite: put idempotency record: %w", err)
+			}
+			errs[i] = string(b)
 		}
-		errJSON = string(b)
 	}
-	var result any
-	if rec.Result != nil {
-		result = rec.Result
+	subject := "idempotency key"
+	if len(recs) == 1 {
+		subject = fmt.Sprintf("idempotency key %q", recs[0].Key)
 	}
-	_, err := tx.exec(ctx, `INSERT INTO idempotency (key, request_hash, result, error, created_at) VALUES (?, ?, ?, ?, ?)`,
-		rec.Key, rec.RequestHash, result, errJSON, micros(rec.CreatedAt))
-	return FormatError(err, "put idempotency record", fmt.Sprintf("idempotency key %q", rec.Key))
+	_, err := tx.execBatch(ctx, len(idempotencyInsertColumns), len(recs), insertBuilder("idempotency", idempotencyInsertColumns),
+		func(i int, args []any) []any {
+			rec := recs[i]
+			var result any
+			if rec.Result != nil {
+				result = rec.Result
+			}
+			return append(args, rec.Key, rec.RequestHash, result, errs[i], micros(rec.CreatedAt))
+		})
+	return FormatError(err, "put idempotency records", subject)
 }

@@ -37,6 +37,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("PreorderHeldUntilRelease", func(t *testing.T) { t.Parallel(); testPreorder(t, open, writers) })
 	t.Run("Properties", func(t *testing.T) { testProperties(t, open, writers) })
 	t.Run("Concurrent", func(t *testing.T) { t.Parallel(); testConcurrent(t, open, writers) })
+	t.Run("IntakeRun", func(t *testing.T) { t.Parallel(); testIntakeRun(t, open) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)

@@ -128,6 +128,15 @@ func waiting(sku string, qty int64) line { return line{sku: sku, backordered: qt
 // mustInsertOrder stores an order of customer with the given lines.
 func mustInsertOrder(tb testing.TB, tx backorder.Tx, id, customer string, at time.Time, lines ...line) *backorder.Order {
 	tb.Helper()
+	o := newOrder(id, customer, at, lines...)
+	if err := tx.InsertOrders(context.Background(), []*backorder.Order{o}); err != nil {
+		tb.Fatal(err)
+	}
+	return o
+}
+
+// newOrder is an order of customer with the given lines, not yet stored.
+func newOrder(id, customer string, at time.Time, lines ...line) *backorder.Order {
 	o := &backorder.Order{ID: id, Customer: backorder.Customer{ID: customer, Email: customer + "@example.com", Name: "Ann Example"},
 		Shipping: backorder.ShippingStandard, SplitPolicy: backorder.SplitShipAvailable, AcceptedAt: at}
 	for _, l := range lines {
@@ -138,9 +147,6 @@ func mustInsertOrder(tb testing.TB, tx backorder.Tx, id, customer string, at tim
 		o.Units += q
 	}
 	o.LineCount = len(o.Lines)
-	if err := tx.InsertOrder(context.Background(), o); err != nil {
-		tb.Fatal(err)
-	}
 	return o
 }
 
@@ -522,7 +528,7 @@ func testTxOrder(t *testing.T, open func(t *testing.T) backorder.Store) {
 			},
 		}
 		mustWrite(t, s, func(tx backorder.Tx) {
-			if err := tx.InsertOrder(ctx, o); err != nil {
+			if err := tx.InsertOrders(ctx, []*backorder.Order{o}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -571,7 +577,68 @@ func testTxOrder(t *testing.T, open func(t *testing.T) backorder.Store) {
 		o := &backorder.Order{ID: "ORD-1", Customer: backorder.Customer{ID: "cust", Email: "b@example.com", Name: "B"},
 			Shipping: backorder.ShippingStandard, SplitPolicy: backorder.SplitShipAvailable, AcceptedAt: t0, Units: 1, LineCount: 1,
 			Lines: []*backorder.Line{{LineNo: 1, SKU: "A", Quantity: 1, Backordered: 1, Currency: "USD", PaymentTiming: backorder.PaymentAtOrder}}}
-		checkCode(t, tx.InsertOrder(ctx, o), backorder.ECONFLICT)
+		checkCode(t, tx.InsertOrders(ctx, []*backorder.Order{o}), backorder.ECONFLICT)
+	})
+	t.Run("Many", func(t *testing.T) {
+		s := setup(t)
+		mustWrite(t, s, func(tx backorder.Tx) {
+			mustInsertOrder(t, tx, "ORD-0", "cust", t0, waiting("A", 1))
+		})
+		var os []*backorder.Order
+		for i := range 1200 { // more than one statement's worth of rows
+			os = append(os, newOrder(fmt.Sprintf("ORD-%d", i+1), fmt.Sprintf("c%d", i%7), t0, waiting("B", 1), waiting("A", int64(i%3+1))))
+		}
+		mustWrite(t, s, func(tx backorder.Tx) {
+			if err := tx.InsertOrders(ctx, os); err != nil {
+				t.Fatal(err)
+			}
+		})
+		ids := map[int64]bool{}
+		for i, o := range os {
+			if i > 0 && o.Seq <= os[i-1].Seq {
+				t.Fatalf("order %d: Seq=%d after %d, want increasing in slice order", i, o.Seq, os[i-1].Seq)
+			}
+			for _, l := range o.Lines {
+				if l.ID <= 0 || ids[l.ID] || l.OrderID != o.ID {
+					t.Fatalf("order %s: line ID=%d OrderID=%q, want a new ID > 0 and the order's ID", o.ID, l.ID, l.OrderID)
+				}
+				ids[l.ID] = true
+			}
+		}
+		r := mustRead(t, s)
+		for _, i := range []int{0, 599, 1199} {
+			got, err := r.Order(ctx, os[i].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Seq != os[i].Seq || got.Units != os[i].Units || got.LineCount != 2 || got.Customer != os[i].Customer {
+				t.Fatalf("Order=%s\nwant %s", dump(got), dump(os[i]))
+			}
+			checkEqual(t, "Lines", got.Lines, os[i].Lines)
+		}
+		exist, err := r.ExistingOrders(ctx, []string{"ORD-0", "ORD-1200", "ORD-9999", "ORD-7"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEqual(t, "ExistingOrders", exist, map[string]bool{"ORD-0": true, "ORD-1200": true, "ORD-7": true})
+	})
+	t.Run("ErrConflictInMany", func(t *testing.T) {
+		s := setup(t)
+		mustWrite(t, s, func(tx backorder.Tx) {
+			mustInsertOrder(t, tx, "ORD-2", "cust", t0, waiting("A", 1))
+		})
+		tx := mustBegin(t, s)
+		os := []*backorder.Order{
+			newOrder("ORD-1", "cust", t0, waiting("A", 1)),
+			newOrder("ORD-2", "cust", t0, waiting("A", 1)),
+			newOrder("ORD-3", "cust", t0, waiting("A", 1)),
+		}
+		checkCode(t, tx.InsertOrders(ctx, os), backorder.ECONFLICT)
+	})
+	t.Run("ErrConflictWithin", func(t *testing.T) {
+		tx := mustBegin(t, setup(t))
+		os := []*backorder.Order{newOrder("ORD-1", "cust", t0, waiting("A", 1)), newOrder("ORD-1", "cust", t0, waiting("B", 1))}
+		checkCode(t, tx.InsertOrders(ctx, os), backorder.ECONFLICT)
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := mustRead(t, setup(t)).Order(ctx, "missing")
@@ -743,7 +810,7 @@ func testTxSaveLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 		o := &backorder.Order{ID: "ORD-2", Customer: backorder.Customer{ID: "cust", Email: "a@example.com", Name: "A"},
 			Shipping: backorder.ShippingStandard, SplitPolicy: backorder.SplitShipAvailable, AcceptedAt: t0, Units: 3, LineCount: 1,
 			Lines: []*backorder.Line{{LineNo: 1, SKU: "A", Quantity: 3, Allocated: 1, Backordered: 1, Currency: "USD", PaymentTiming: backorder.PaymentAtOrder}}}
-		if err := tx.InsertOrder(ctx, o); err == nil {
+		if err := tx.InsertOrders(ctx, []*backorder.Order{o}); err == nil {
 			t.Fatal("InsertOrder of a line that does not add up succeeded, want an error")
 		}
 	})
@@ -763,7 +830,7 @@ func testTxWaitingLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 				{LineNo: 1, SKU: "A", Quantity: 2, Backordered: 2, PriceCents: 500, Currency: "USD", PaymentTiming: backorder.PaymentAtShip, AvailableFrom: "2026-12-24"},
 				{LineNo: 2, SKU: "B", Quantity: 1, Backordered: 1, PriceCents: 700, Currency: "USD", PaymentTiming: backorder.PaymentAtShip},
 			}}
-		if err := tx.InsertOrder(ctx, a); err != nil {
+		if err := tx.InsertOrders(ctx, []*backorder.Order{a}); err != nil {
 			t.Fatal(err)
 		}
 		b = mustInsertOrder(t, tx, "ORD-B", "bob", t0.Add(time.Minute), line{sku: "A", allocated: 3})
@@ -1301,17 +1368,27 @@ func testTxIdempotency(t *testing.T, open func(t *testing.T) backorder.Store) {
 				Error: &backorder.Error{Code: backorder.EREFUSED, Message: "Line 1 (A): refused.", Field: "lines[0].quantity", Rule: backorder.RuleNotBackorderable}},
 		}
 		mustWrite(t, s, func(tx backorder.Tx) {
-			for _, r := range recs {
-				if err := tx.PutIdempotencyRecord(ctx, r); err != nil {
-					t.Fatal(err)
-				}
+			if err := tx.PutIdempotencyRecords(ctx, recs[:1]); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.PutIdempotencyRecords(ctx, recs[1:]); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.PutIdempotencyRecords(ctx, nil); err != nil {
+				t.Fatal(err)
 			}
 		})
-		tx := mustRead(t, s)
+		got, err := mustRead(t, s).IdempotencyRecords(ctx, []string{"key-2", "missing", "key-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 {
+			t.Fatalf("IdempotencyRecords=%s, want key-1 and key-2", dump(got))
+		}
 		for _, want := range recs {
-			got, err := tx.IdempotencyRecord(ctx, want.Key)
-			if err != nil {
-				t.Fatal(err)
+			got := got[want.Key]
+			if got == nil {
+				t.Fatalf("IdempotencyRecords has no %s", want.Key)
 			}
 			checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 			if got.Key != want.Key || got.RequestHash != want.RequestHash || string(got.Result) != string(want.Result) {
@@ -1320,20 +1397,55 @@ func testTxIdempotency(t *testing.T, open func(t *testing.T) backorder.Store) {
 			checkEqual(t, "Error", got.Error, want.Error)
 		}
 	})
-	t.Run("ErrNotFound", func(t *testing.T) {
-		_, err := mustRead(t, open(t)).IdempotencyRecord(ctx, "missing")
-		checkCode(t, err, backorder.ENOTFOUND)
+	t.Run("Many", func(t *testing.T) {
+		s := open(t)
+		var recs []*backorder.IdempotencyRecord
+		var keys []string
+		for i := range 1500 { // more than one statement's worth of rows
+			k := fmt.Sprintf("key-%d", i)
+			keys = append(keys, k)
+			recs = append(recs, &backorder.IdempotencyRecord{Key: k, RequestHash: "h" + k, Result: []byte(`{"i":` + fmt.Sprint(i) + `}`), CreatedAt: t0})
+		}
+		mustWrite(t, s, func(tx backorder.Tx) {
+			if err := tx.PutIdempotencyRecords(ctx, recs); err != nil {
+				t.Fatal(err)
+			}
+		})
+		got, err := mustRead(t, s).IdempotencyRecords(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range recs {
+			if g := got[want.Key]; g == nil || g.RequestHash != want.RequestHash || string(g.Result) != string(want.Result) {
+				t.Fatalf("IdempotencyRecords[%s]=%s, want %s", want.Key, dump(g), dump(want))
+			}
+		}
+	})
+	t.Run("None", func(t *testing.T) {
+		got, err := mustRead(t, open(t)).IdempotencyRecords(ctx, []string{"missing"})
+		if err != nil || len(got) != 0 {
+			t.Fatalf("IdempotencyRecords=%s, %v, want none", dump(got), err)
+		}
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		s := open(t)
 		r := &backorder.IdempotencyRecord{Key: "key-1", RequestHash: "h1", Result: []byte(`{}`), CreatedAt: t0}
 		mustWrite(t, s, func(tx backorder.Tx) {
-			if err := tx.PutIdempotencyRecord(ctx, r); err != nil {
+			if err := tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{r}); err != nil {
 				t.Fatal(err)
 			}
 		})
 		tx := mustBegin(t, s)
-		checkCode(t, tx.PutIdempotencyRecord(ctx, &backorder.IdempotencyRecord{Key: "key-1", RequestHash: "h2", CreatedAt: t0}), backorder.ECONFLICT)
+		other := &backorder.IdempotencyRecord{Key: "key-0", RequestHash: "h0", CreatedAt: t0}
+		dup := &backorder.IdempotencyRecord{Key: "key-1", RequestHash: "h2", CreatedAt: t0}
+		checkCode(t, tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{dup}), backorder.ECONFLICT)
+		checkCode(t, tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{other, dup}), backorder.ECONFLICT)
+	})
+	t.Run("ErrConflictWithin", func(t *testing.T) {
+		tx := mustBegin(t, open(t))
+		a := &backorder.IdempotencyRecord{Key: "key-1", RequestHash: "h1", CreatedAt: t0}
+		b := &backorder.IdempotencyRecord{Key: "key-1", RequestHash: "h2", CreatedAt: t0}
+		checkCode(t, tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{a, b}), backorder.ECONFLICT)
 	})
 }
 
@@ -1474,7 +1586,7 @@ func testTxSavepoint(t *testing.T, open func(t *testing.T) backorder.Store) {
 				o := &backorder.Order{ID: "ORD-1", Customer: backorder.Customer{ID: "c", Email: "c@example.com", Name: "C"},
 					Shipping: backorder.ShippingStandard, SplitPolicy: backorder.SplitShipAvailable, AcceptedAt: t0, Units: 1, LineCount: 1,
 					Lines: []*backorder.Line{{LineNo: 1, SKU: "A", Quantity: 1, Backordered: 1, Currency: "USD", PaymentTiming: backorder.PaymentAtOrder}}}
-				return tx.InsertOrder(ctx, o)
+				return tx.InsertOrders(ctx, []*backorder.Order{o})
 			},
 			func() error { // fails on a CHECK constraint
 				if err := tx.SetMeta(ctx, "op3", "lost"); err != nil {
@@ -1539,7 +1651,7 @@ func testTxRollback(t *testing.T, open func(t *testing.T) backorder.Store) {
 	if err := tx.SetMeta(ctx, "k", "v"); err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.PutIdempotencyRecord(ctx, &backorder.IdempotencyRecord{Key: "k", RequestHash: "h", CreatedAt: t0}); err != nil {
+	if err := tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{{Key: "k", RequestHash: "h", CreatedAt: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.InsertLostDemand(ctx, []backorder.LostDemand{{At: t0, OrderID: "ORD-9", CustomerID: "c", SKU: "A", Quantity: 1, Currency: "USD", Rule: backorder.RuleDiscontinued}}); err != nil {
@@ -1556,8 +1668,9 @@ func testTxRollback(t *testing.T, open func(t *testing.T) backorder.Store) {
 	checkCode(t, err, backorder.ENOTFOUND)
 	_, err = r.Meta(ctx, "k")
 	checkCode(t, err, backorder.ENOTFOUND)
-	_, err = r.IdempotencyRecord(ctx, "k")
-	checkCode(t, err, backorder.ENOTFOUND)
+	if recs, err := r.IdempotencyRecords(ctx, []string{"k"}); err != nil || len(recs) != 0 {
+		t.Fatalf("IdempotencyRecords=%s, %v, want none", dump(recs), err)
+	}
 	if ms, err := r.Movements(ctx, backorder.MovementFilter{}); err != nil || len(ms) != 0 {
 		t.Fatalf("Movements=%v, %v, want none", ms, err)
 	}
