@@ -284,3 +284,49 @@ func TestCheckpoint(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestStatementCache checks that write transactions keep their statements
+// prepared for the next one: a bulk write of any size is made of a few
+// statement shapes, and a second transaction doing the same prepares nothing.
+func TestStatementCache(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	write := func(n int) []string {
+		tx, err := db.BeginWrite(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if err := tx.SetMeta(ctx, "k", fmt.Sprint(n)); err != nil {
+			t.Fatal(err)
+		}
+		ms := make([]backorder.Movement, n)
+		for i := range ms {
+			ms[i] = backorder.Movement{At: time.Unix(0, 0), Kind: backorder.MoveReceipt, SKU: "A", Quantity: int64(i + 1), Reference: fmt.Sprint(i)}
+		}
+		if err := tx.AppendMovements(ctx, ms); err != nil {
+			t.Fatal(err)
+		}
+		missed := db.Missed(tx)
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return missed
+	}
+	first := write(37)
+	if len(first) == 0 {
+		t.Fatal("the first transaction prepared nothing itself, want its statements")
+	}
+	for _, q := range first {
+		if !db.Cached(q) {
+			t.Fatalf("statement not kept after commit: %.80s", q)
+		}
+	}
+	if again := write(37); len(again) != 0 {
+		t.Fatalf("the same writes prepared %d statements again, want none", len(again))
+	}
+	// 37 rows go as 32+4+1; 5 rows as 4+1: nothing new to prepare.
+	if again := write(5); len(again) != 0 {
+		t.Fatalf("5 rows prepared %d new statements, want none", len(again))
+	}
+}

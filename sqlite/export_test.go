@@ -33,3 +33,9 @@ func (db *DB) ExecTx(ctx context.Context, tx backorder.Tx, query string) error {
 	_, err := tx.(*Tx).tx.ExecContext(ctx, query)
 	return err
 }
+
+// Missed returns the statements tx prepared because the cache lacked them.
+func (db *DB) Missed(tx backorder.Tx) []string { return tx.(*Tx).missed }
+
+// Cached reports whether the write connection keeps query prepared.
+func (db *DB) Cached(query string) bool { return db.stmts.get(query) != nil }

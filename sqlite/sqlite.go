@@ -66,6 +66,7 @@ const checkpointInterval = time.Second
 // which WAL mode lets read a consistent snapshot while the writer works.
 type DB struct {
 	write *sql.DB
+	stmts *stmtCache // statements kept prepared on write
 	read  *sql.DB
 	ckpt  *sql.DB       // one connection for background checkpoints
 	stop  chan struct{} // closed by Close to end checkpointLoop
@@ -89,6 +90,7 @@ func Open(path string) (*DB, error) {
 	db.write.SetMaxIdleConns(1)
 	db.write.SetConnMaxLifetime(0)
 	db.write.SetConnMaxIdleTime(0)
+	db.stmts = newStmtCache(db.write)
 
 	ctx := context.Background()
 	if err := db.write.PingContext(ctx); err != nil {
@@ -180,6 +182,7 @@ func (db *DB) Close() error {
 		errs = append(errs, db.read.Close())
 	}
 	if db.write != nil {
+		db.stmts.close()
 		errs = append(errs, db.write.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -198,7 +201,7 @@ func (db *DB) BeginWrite(ctx context.Context) (backorder.Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin write: %w", err)
 	}
-	return newTx(tx), nil
+	return newTx(tx, db.stmts), nil
 }
 
 // BeginRead starts a read-only transaction. Its snapshot is taken at its
@@ -208,7 +211,7 @@ func (db *DB) BeginRead(ctx context.Context) (backorder.Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin read: %w", err)
 	}
-	return newTx(tx), nil
+	return newTx(tx, nil), nil
 }
 
 // Retryable reports whether err is SQLITE_BUSY or SQLITE_LOCKED: another

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -23,16 +24,24 @@ type Tx struct {
 	// bulk write runs the same multi-row statement for every chunk, so each is
 	// prepared once per transaction rather than once per use.
 	stmts map[string]*sql.Stmt
+	// cache keeps statements across write transactions (nil for reads);
+	// missed are the statements this transaction prepared that it lacked.
+	cache  *stmtCache
+	missed []string
 	// lastIDs holds, per table, the largest ID handed out in this
 	// transaction (see reserve).
 	lastIDs map[string]int64
 }
 
-func newTx(tx *sql.Tx) *Tx { return &Tx{tx: tx, stmts: map[string]*sql.Stmt{}} }
+func newTx(tx *sql.Tx, cache *stmtCache) *Tx {
+	return &Tx{tx: tx, stmts: map[string]*sql.Stmt{}, cache: cache}
+}
 
 // Commit commits the transaction; once it returns, the data is on disk.
 func (tx *Tx) Commit() error {
-	if err := tx.tx.Commit(); err != nil {
+	err := tx.tx.Commit()
+	tx.warm()
+	if err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil
@@ -41,10 +50,21 @@ func (tx *Tx) Commit() error {
 // Rollback discards the transaction. Rolling back a transaction that has
 // already ended does nothing, so a deferred Rollback after Commit is harmless.
 func (tx *Tx) Rollback() error {
-	if err := tx.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+	err := tx.tx.Rollback()
+	tx.warm()
+	if err != nil && !errors.Is(err, sql.ErrTxDone) {
 		return fmt.Errorf("sqlite: rollback: %w", err)
 	}
 	return nil
+}
+
+// warm hands the statements this transaction lacked to the cache, now that
+// the connection is free to prepare them.
+func (tx *Tx) warm() {
+	if tx.cache != nil && len(tx.missed) > 0 {
+		tx.cache.add(tx.missed)
+		tx.missed = nil
+	}
 }
 
 // Savepoint starts a savepoint named name.
@@ -83,11 +103,21 @@ func (tx *Tx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s := tx.stmts[query]; s != nil {
 		return s, nil
 	}
+	if tx.cache != nil {
+		if cs := tx.cache.get(query); cs != nil {
+			s := tx.tx.StmtContext(ctx, cs)
+			tx.stmts[query] = s
+			return s, nil
+		}
+	}
 	s, err := tx.tx.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	tx.stmts[query] = s
+	if tx.cache != nil {
+		tx.missed = append(tx.missed, query)
+	}
 	return s, nil
 }
 
@@ -168,8 +198,15 @@ func (tx *Tx) execBatch(ctx context.Context, width, n int, build func(values str
 	}
 	args := make([]any, 0, k+min(per, n)*varying)
 	var affected int64
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
+	for start := 0; start < n; {
+		// Full chunks, then the rest in chunks of powers of two: a few
+		// statement shapes, each prepared once and kept (stmtCache), rather
+		// than a new statement for every batch size.
+		size := per
+		if rest := n - start; rest < per {
+			size = 1 << (bits.Len(uint(rest)) - 1)
+		}
+		end := start + size
 		args = args[:0]
 		for c := range cols {
 			if cols[c].kind != columnVarying {
@@ -190,6 +227,7 @@ func (tx *Tx) execBatch(ctx context.Context, width, n int, build func(values str
 		if c, err := res.RowsAffected(); err == nil {
 			affected += c
 		}
+		start = end
 	}
 	return affected, nil
 }

@@ -1,0 +1,73 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// maxCachedStmts bounds the statements kept prepared on the write
+// connection. The writer runs a few dozen distinct statements; the bound only
+// guards against a workload that keeps producing new ones.
+const maxCachedStmts = 512
+
+// stmtCache keeps statements prepared on the write connection from one
+// transaction to the next. Parsing SQL was a fifth of a group commit's time
+// when every transaction prepared its statements afresh: the multi-row
+// inserts of a batch are long statements.
+//
+// A statement cannot be prepared on the pool while a transaction holds its
+// only connection (that would wait for the connection forever), so a
+// transaction prepares what the cache lacks for itself, notes it, and the
+// cache prepares those statements on the pool once the transaction has
+// ended. Later transactions bind the cached statement to themselves with
+// Tx.StmtContext, which reuses the statement already prepared on the
+// connection.
+type stmtCache struct {
+	pool  *sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+func newStmtCache(pool *sql.DB) *stmtCache {
+	return &stmtCache{pool: pool, stmts: map[string]*sql.Stmt{}}
+}
+
+// get returns the cached statement for query, or nil.
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stmts[query]
+}
+
+// add prepares the queries on the pool and keeps them, up to the bound. A
+// query that fails to prepare is left out: the next transaction that needs
+// it prepares it again and reports the error.
+func (c *stmtCache) add(queries []string) {
+	for _, q := range queries {
+		c.mu.Lock()
+		_, ok := c.stmts[q]
+		full := len(c.stmts) >= maxCachedStmts
+		c.mu.Unlock()
+		if ok || full {
+			continue
+		}
+		s, err := c.pool.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		c.stmts[q] = s
+		c.mu.Unlock()
+	}
+}
+
+// close closes the cached statements.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q, s := range c.stmts {
+		s.Close()
+		delete(c.stmts, q)
+	}
+}
