@@ -30,8 +30,14 @@ type writeOp struct {
 // once. A run that fails is rolled back and its requests run one by one,
 // each as a run of one, so one bad request costs its neighbours nothing but
 // time. run must set each op's outcome afresh, since it may run again.
+//
+// prefetch, if set, reads for a run before the batch takes its locks what is
+// safe to read unlocked: what a conflicting writer could change meanwhile
+// must make run fail (and so fall back), never decide wrongly. run uses what
+// prefetch read only when it runs the same ops as a run of more than one.
 type opKind struct {
-	run func(ctx context.Context, tx Tx, ops []*writeOp) error
+	prefetch func(ctx context.Context, tx Tx, ops []*writeOp) error
+	run      func(ctx context.Context, tx Tx, ops []*writeOp) error
 }
 
 // call runs one op alone.
@@ -159,8 +165,19 @@ func (c *committer) commit(batch []*writeOp) {
 	c.batches.Add(1)
 	c.writes.Add(int64(len(batch)))
 	var err error
+	set := true
 	for attempt := 0; ; attempt++ {
-		err = c.try(batch)
+		err = c.try(batch, set)
+		var rf runFailed
+		if set && errors.As(err, &rf) {
+			// The batch was one set-based run, run without a savepoint: run
+			// it again, one by one.
+			c.log.Debug("set-based run failed; running its requests one by one", "err", rf.err, "ops", len(batch))
+			c.fallbacks.Add(1)
+			set = false
+			attempt--
+			continue
+		}
 		if err == nil || !c.store.Retryable(err) || attempt == maxBatchRetries {
 			break
 		}
@@ -176,7 +193,7 @@ func (c *committer) commit(batch []*writeOp) {
 
 // try runs the batch once. It returns an error only when the batch as a whole
 // failed; a request's own failure is kept in op.err and rolled back alone.
-func (c *committer) try(batch []*writeOp) (err error) {
+func (c *committer) try(batch []*writeOp, set bool) (err error) {
 	ctx := c.ctx
 	inner, err := c.store.BeginWrite(ctx)
 	if err != nil {
@@ -190,6 +207,11 @@ func (c *committer) try(batch []*writeOp) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
+	if set {
+		if err := c.prefetch(ctx, tx, batch); err != nil {
+			return err
+		}
+	}
 	var skus []string
 	for _, op := range batch {
 		skus = append(skus, op.skus...)
@@ -227,7 +249,20 @@ func (c *committer) try(batch []*writeOp) (err error) {
 				j++
 			}
 		}
-		if err := c.runOps(ctx, tx, batch[i:j]); err != nil {
+		run := batch[i:j]
+		if set && len(run) > 1 && len(run) == len(batch) {
+			// The whole batch is one run: the transaction is its savepoint.
+			err := safeCall(ctx, tx, func(ctx context.Context, tx Tx) error { return run[0].kind.run(ctx, tx, run) })
+			if err != nil {
+				if c.store.Retryable(err) {
+					return err
+				}
+				return runFailed{err}
+			}
+			for _, op := range run {
+				op.err = nil
+			}
+		} else if err := c.runOps(ctx, tx, run, set); err != nil {
 			return err
 		}
 		i = j
@@ -244,8 +279,8 @@ func (c *committer) try(batch []*writeOp) (err error) {
 // falls back to running them one by one, each under its own savepoint, if
 // that fails. An op that is not of a set-based kind comes alone. It returns
 // an error only when the batch as a whole failed.
-func (c *committer) runOps(ctx context.Context, tx *batchTx, ops []*writeOp) error {
-	if len(ops) > 1 {
+func (c *committer) runOps(ctx context.Context, tx *batchTx, ops []*writeOp, set bool) error {
+	if set && len(ops) > 1 {
 		if err := tx.Savepoint(ctx, "run"); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
@@ -289,6 +324,34 @@ func (c *committer) runOps(ctx context.Context, tx *batchTx, ops []*writeOp) err
 	}
 	return nil
 }
+
+// prefetch gives each set-based run of the batch the chance to read what
+// needs no lock before the batch takes its SKU locks, so that the locks are
+// held for less time: every writer of a hot SKU waits for them.
+func (c *committer) prefetch(ctx context.Context, tx Tx, batch []*writeOp) error {
+	for i := 0; i < len(batch); {
+		j := i + 1
+		kind := batch[i].kind
+		if kind != nil {
+			for j < len(batch) && batch[j].kind == kind {
+				j++
+			}
+		}
+		if kind != nil && kind.prefetch != nil && j-i > 1 {
+			if err := kind.prefetch(ctx, tx, batch[i:j]); err != nil {
+				return fmt.Errorf("prefetch: %w", err)
+			}
+		}
+		i = j
+	}
+	return nil
+}
+
+// runFailed is the failure of a set-based run that was a whole batch; the
+// batch runs again one by one.
+type runFailed struct{ err error }
+
+func (r runFailed) Error() string { return "set-based run failed: " + r.err.Error() }
 
 // batchTx is the transaction of one batch. It reads the settings once per
 // batch instead of once per request; a write of the settings, or a request

@@ -55,7 +55,7 @@ func NewService(cfg Config) *Service {
 		log:   cfg.Logger,
 		c:     newCommitter(cfg.Store, cfg.Logger, cfg.Writers, cfg.MaxBatch),
 	}
-	s.intake = &opKind{run: s.placeOrders}
+	s.intake = &opKind{prefetch: s.prefetchOrders, run: s.placeOrders}
 	return s
 }
 

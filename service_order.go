@@ -36,6 +36,7 @@ type intakeOp struct {
 	err  error
 	keep bool // the outcome is stored for the Idempotency-Key
 	fs   []*Fulfillment
+	pre  *intakePre // read before the locks for this op's run, if any
 }
 
 // errRunOverlap makes a run of order requests fall back to one by one: two
@@ -52,21 +53,25 @@ var errRunOverlap = errors.New("backorder: two order requests of one run share a
 func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error {
 	now := s.Now()
 	its := make([]*intakeOp, len(ops))
-	var keys []string
 	for i, op := range ops {
-		it := op.arg.(*intakeOp)
-		it.res, it.err, it.keep, it.fs = nil, nil, false, nil
-		its[i] = it
-		if it.idem != nil {
-			keys = append(keys, it.idem.Key)
+		its[i] = op.arg.(*intakeOp)
+	}
+	pre := its[0].pre
+	for _, it := range its {
+		if it.pre != pre || len(ops) == 1 {
+			pre = nil
+		}
+		it.res, it.err, it.keep, it.fs, it.pre = nil, nil, false, nil, nil
+	}
+	if pre == nil {
+		var err error
+		if pre, err = intakeReads(ctx, tx, its); err != nil {
+			return err
 		}
 	}
-	recs, err := tx.IdempotencyRecords(ctx, keys)
-	if err != nil {
-		return err
-	}
+	recs := pre.recs
 	var todo []*intakeOp
-	var ids, skus []string
+	var skus []string
 	seenKey := map[string]bool{}
 	seenID := map[string]bool{}
 	for _, it := range its {
@@ -86,7 +91,6 @@ func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error 
 		}
 		seenID[it.req.ID] = true
 		todo = append(todo, it)
-		ids = append(ids, it.req.ID)
 		skus = append(skus, it.skus...)
 	}
 	if len(todo) == 0 {
@@ -94,10 +98,7 @@ func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error 
 	}
 	slices.Sort(skus)
 	skus = slices.Compact(skus)
-	exist, err := tx.ExistingOrders(ctx, ids)
-	if err != nil {
-		return err
-	}
+	exist := pre.exist
 	settings, err := tx.Settings(ctx)
 	if err != nil {
 		return err
@@ -227,6 +228,54 @@ func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error 
 		return tx.PutIdempotencyRecords(ctx, outcomes)
 	}
 	return nil
+}
+
+// intakePre is what intake reads before it decides: the stored outcomes of
+// the requests' Idempotency-Keys, and which of their order IDs exist. Both
+// may be read before the SKU locks are taken: a key or an order stored
+// meanwhile by another writer makes the run's insert fail with ECONFLICT, and
+// the run falls back to one by one, which reads again.
+type intakePre struct {
+	recs  map[string]*IdempotencyRecord
+	exist map[string]bool
+}
+
+func intakeReads(ctx context.Context, tx Tx, its []*intakeOp) (*intakePre, error) {
+	var keys, ids []string
+	for _, it := range its {
+		if it.idem != nil {
+			keys = append(keys, it.idem.Key)
+		}
+		ids = append(ids, it.req.ID)
+	}
+	recs, err := tx.IdempotencyRecords(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	exist, err := tx.ExistingOrders(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return &intakePre{recs: recs, exist: exist}, nil
+}
+
+// prefetchOrders reads for a run of order requests before the batch takes
+// its locks (see opKind).
+func (s *Service) prefetchOrders(ctx context.Context, tx Tx, ops []*writeOp) error {
+	its := make([]*intakeOp, len(ops))
+	for i, op := range ops {
+		its[i] = op.arg.(*intakeOp)
+	}
+	pre, err := intakeReads(ctx, tx, its)
+	if err != nil {
+		return err
+	}
+	for _, it := range its {
+		it.pre = pre
+	}
+	// The settings too: the batch keeps them until a write of them.
+	_, err = tx.Settings(ctx)
+	return err
 }
 
 // customerWaiting returns the units the customer has waiting per SKU of the
