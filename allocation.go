@@ -116,10 +116,18 @@ func compareFIFO(a, b *QueueEntry) int {
 // within a priority class, partial fills allowed. It returns one allocation per
 // line that receives units; the rest of the queue keeps waiting.
 func Allocate(available int64, queue []QueueEntry, s *Settings, now time.Time) []Allocation {
+	out, _ := allocate(available, queue, s, now)
+	return out
+}
+
+// allocate is Allocate that also returns, for each allocation, the queue
+// entry it went to, so the fill need not look the lines up again.
+func allocate(available int64, queue []QueueEntry, s *Settings, now time.Time) ([]Allocation, []QueueEntry) {
 	if available <= 0 || len(queue) == 0 {
-		return nil
+		return nil, nil
 	}
 	var out []Allocation
+	var to []QueueEntry
 	for _, e := range FillOrder(queue, s, now) {
 		if available == 0 {
 			break
@@ -129,7 +137,14 @@ func Allocate(available int64, queue []QueueEntry, s *Settings, now time.Time) [
 			continue
 		}
 		available -= q
+		if out == nil {
+			// Each allocation takes at least one unit.
+			n := int(min(int64(len(queue)), available+q))
+			out = make([]Allocation, 0, n)
+			to = make([]QueueEntry, 0, n)
+		}
 		out = append(out, Allocation{OrderID: e.Order.ID, LineID: e.Line.ID, SKU: e.Line.SKU, Quantity: q, Reason: e.Priority.Reason(), At: now})
+		to = append(to, e.QueueEntry)
 	}
-	return out
+	return out, to
 }

@@ -111,17 +111,21 @@ func PlanFulfillment(o *Order, now time.Time) []*Fulfillment {
 	if o.EffectiveSplit() != SplitShipAvailable && backordered > 0 {
 		return nil
 	}
-	byHold := map[string]*Fulfillment{}
-	var out []*Fulfillment
+	var out []*Fulfillment // one per hold date; an order has few
 	for _, l := range o.Lines {
 		q := l.Allocated - l.Fulfilling
 		if q <= 0 {
 			continue
 		}
-		f := byHold[l.AvailableFrom]
+		var f *Fulfillment
+		for _, g := range out {
+			if g.HoldUntil == l.AvailableFrom {
+				f = g
+				break
+			}
+		}
 		if f == nil {
 			f = &Fulfillment{OrderID: o.ID, State: FulfillmentOpen, HoldUntil: l.AvailableFrom, CreatedAt: now}
-			byHold[l.AvailableFrom] = f
 			out = append(out, f)
 		}
 		f.Lines = append(f.Lines, FulfillmentLine{LineID: l.ID, SKU: l.SKU, Quantity: q, line: l})

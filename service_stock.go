@@ -144,53 +144,55 @@ func (s *Service) fill(ctx context.Context, tx Tx, now time.Time, st *Stock) ([]
 	if err != nil {
 		return nil, nil, err
 	}
-	allocs := Allocate(st.Available(), queue, settings, now)
+	allocs, entries := allocate(st.Available(), queue, settings, now)
 	if len(allocs) == 0 {
 		return nil, nil, nil
 	}
 
-	byLine := make(map[int64]*QueueEntry, len(queue))
-	for i := range queue {
-		byLine[queue[i].Line.ID] = &queue[i]
-	}
+	// The orders filled, in order of their first allocation. Two lines of
+	// one order come with two copies of its header; the first is kept.
 	var orders []*Order
-	seen := map[string]*Order{}
+	var full []bool // per order: all its lines are loaded (it is in multi)
+	seen := make(map[string]*Order, len(allocs))
 	var multi []string // orders whose other lines must be loaded
-	moves := make([]Movement, 0, len(allocs))
-	allocated := make(map[int64]bool, len(allocs))
+	moves := make([]Movement, len(allocs))
 	var total int64
-	for _, a := range allocs {
-		allocated[a.LineID] = true
-		e := byLine[a.LineID]
+	for i, a := range allocs {
+		e := entries[i]
 		e.Line.Allocated += a.Quantity
 		e.Line.Backordered -= a.Quantity
 		total += a.Quantity
-		moves = append(moves, Movement{At: now, Kind: MoveAllocate, SKU: a.SKU, Quantity: a.Quantity, OrderID: a.OrderID, LineID: a.LineID, Reason: a.Reason})
+		moves[i] = Movement{At: now, Kind: MoveAllocate, SKU: a.SKU, Quantity: a.Quantity, OrderID: a.OrderID, LineID: a.LineID, Reason: a.Reason}
 		o := seen[a.OrderID]
 		if o == nil {
 			o = e.Order
 			seen[a.OrderID] = o
 			orders = append(orders, o)
+			full = append(full, false)
 			// Shipping what is available needs only the lines just filled:
 			// their siblings never hold allocated units not yet requested.
 			// Shipping complete needs every line, to see what still waits.
 			if o.LineCount > 1 && o.EffectiveSplit() != SplitShipAvailable {
 				multi = append(multi, o.ID)
+				full[len(full)-1] = true
 			}
 		}
 		o.Lines = append(o.Lines, e.Line)
 	}
 	// An order with several lines needs all of them to decide what ships.
+	var allocated map[int64]bool // lines filled, of the orders in multi
 	if len(multi) > 0 {
 		loaded, err := tx.Lines(ctx, multi)
 		if err != nil {
 			return nil, nil, err
 		}
+		allocated = map[int64]bool{}
 		for _, id := range multi {
 			o := seen[id]
 			mine := map[int64]*Line{}
 			for _, l := range o.Lines {
 				mine[l.ID] = l
+				allocated[l.ID] = true
 			}
 			lines := loaded[id]
 			for i, l := range lines {
@@ -202,15 +204,23 @@ func (s *Service) fill(ctx context.Context, tx Tx, now time.Time, st *Stock) ([]
 		}
 	}
 
+	// Every line filled is saved, and so is a sibling whose requested
+	// units change; only the orders in multi have siblings loaded.
 	changed := make([]*Line, 0, len(allocs))
 	var fs []*Fulfillment
 	perOrder := make([][]*Fulfillment, len(orders))
+	var before []int64
 	for i, o := range orders {
-		before := fulfillingOf(o.Lines)
+		if full[i] {
+			before = before[:0]
+			for _, l := range o.Lines {
+				before = append(before, l.Fulfilling)
+			}
+		}
 		perOrder[i] = PlanFulfillment(o, now)
 		fs = append(fs, perOrder[i]...)
-		for _, l := range o.Lines {
-			if allocated[l.ID] || l.Fulfilling != before[l.ID] {
+		for j, l := range o.Lines {
+			if !full[i] || allocated[l.ID] || l.Fulfilling != before[j] {
 				changed = append(changed, l)
 			}
 		}
