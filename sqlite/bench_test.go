@@ -159,3 +159,33 @@ func BenchmarkBulk100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(store.Microseconds())/1000/float64(b.N), "ms/store")
 }
+
+// BenchmarkReceive100k times one receipt through the service, end to end, as
+// `backorder bench` does: units received into a SKU with 100,000 waiting
+// lines, all allocated, requested for shipping and notified in one
+// transaction.
+func BenchmarkReceive100k(b *testing.B) {
+	const n = 100_000
+	const sku = "SKU-BULK"
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db, err := Open(filepath.Join(b.TempDir(), fmt.Sprintf("receive%d.db", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		seedQueue(b, db, sku, n)
+		svc := backorder.NewService(backorder.Config{Store: db})
+		b.StartTimer()
+		res, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: 2 * n}, nil)
+		if err != nil {
+			b.Fatal(err)
+		} else if len(res.Allocations) != n || res.Backordered != 0 {
+			b.Fatalf("%d allocations, %d still backordered", len(res.Allocations), res.Backordered)
+		}
+		b.StopTimer()
+		svc.Close()
+		db.Close()
+		b.StartTimer()
+	}
+}
