@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -133,10 +134,14 @@ func (tx *Tx) lockRows(tables string) string {
 }
 
 // nextIDs takes n values of the sequence seq, in one query returning one
-// array, so a bulk insert can number its rows before it sends them.
+// array, so a bulk insert can number its rows before it sends them. The
+// values are returned in increasing order. The server aggregates them in the
+// order it drew them, but nothing in SQL promises that short of an ORDER BY,
+// which costs a sort of n rows (about a third of the query for 100,000); so
+// the sort happens here, where it is a check on an already sorted slice.
 func (tx *Tx) nextIDs(ctx context.Context, seq string, n int) ([]int64, error) {
 	var ids []int64
-	err := tx.tx.QueryRow(ctx, `SELECT coalesce(array_agg(nextval($1::regclass) ORDER BY g), '{}')
+	err := tx.tx.QueryRow(ctx, `SELECT coalesce(array_agg(nextval($1::regclass)), '{}')
 		FROM generate_series(1, $2::int) AS g`, seq, n).Scan(&ids)
 	if err != nil {
 		return nil, err
@@ -144,6 +149,7 @@ func (tx *Tx) nextIDs(ctx context.Context, seq string, n int) ([]int64, error) {
 	if len(ids) != n {
 		return nil, fmt.Errorf("%d values of %s for %d rows", len(ids), seq, n)
 	}
+	slices.Sort(ids)
 	return ids, nil
 }
 
