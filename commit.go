@@ -178,7 +178,7 @@ func (c *committer) commit(batch []*writeOp) {
 			attempt--
 			continue
 		}
-		if err == nil || !c.store.Retryable(err) || attempt == maxBatchRetries {
+		if err == nil || !c.retryable(err) || attempt == maxBatchRetries {
 			break
 		}
 		c.retries.Add(1)
@@ -229,7 +229,7 @@ func (c *committer) try(batch []*writeOp, set bool) (err error) {
 		// write (a large receipt pays for that in full).
 		op := batch[0]
 		if op.err = safeCall(ctx, tx, op.call); op.err != nil {
-			if c.store.Retryable(op.err) {
+			if c.retryable(op.err) {
 				return op.err
 			}
 			ended = true
@@ -254,7 +254,7 @@ func (c *committer) try(batch []*writeOp, set bool) (err error) {
 			// The whole batch is one run: the transaction is its savepoint.
 			err := safeCall(ctx, tx, func(ctx context.Context, tx Tx) error { return run[0].kind.run(ctx, tx, run) })
 			if err != nil {
-				if c.store.Retryable(err) {
+				if c.retryable(err) {
 					return err
 				}
 				return runFailed{err}
@@ -285,7 +285,7 @@ func (c *committer) runOps(ctx context.Context, tx *batchTx, ops []*writeOp, set
 			return fmt.Errorf("savepoint: %w", err)
 		}
 		err := safeCall(ctx, tx, func(ctx context.Context, tx Tx) error { return ops[0].kind.run(ctx, tx, ops) })
-		if err != nil && c.store.Retryable(err) {
+		if err != nil && c.retryable(err) {
 			return err
 		}
 		if err != nil {
@@ -311,7 +311,7 @@ func (c *committer) runOps(ctx context.Context, tx *batchTx, ops []*writeOp, set
 		}
 		op.err = safeCall(ctx, tx, op.call)
 		if op.err != nil {
-			if c.store.Retryable(op.err) {
+			if c.retryable(op.err) {
 				return op.err
 			}
 			if err := tx.RollbackTo(ctx, "op"); err != nil {
@@ -345,6 +345,28 @@ func (c *committer) prefetch(ctx context.Context, tx Tx, batch []*writeOp) error
 		i = j
 	}
 	return nil
+}
+
+// retryable reports whether the whole batch may run again after err: a
+// transient conflict of the store, or an Idempotency-Key that another writer
+// stored after this batch looked for it (the rerun answers from its outcome).
+func (c *committer) retryable(err error) bool {
+	return c.store.Retryable(err) || errors.As(err, new(keyRaced))
+}
+
+// keyRaced is the failure to store an Idempotency-Key's outcome because
+// another writer stored one for the key after this transaction looked for it.
+type keyRaced struct{ err error }
+
+func (k keyRaced) Error() string { return "idempotency key stored meanwhile: " + k.err.Error() }
+
+// putOutcomes stores the outcomes of Idempotency-Keys; see keyRaced.
+func putOutcomes(ctx context.Context, tx Tx, recs []*IdempotencyRecord) error {
+	err := tx.PutIdempotencyRecords(ctx, recs)
+	if ErrorCode(err) == ECONFLICT {
+		return keyRaced{err}
+	}
+	return err
 }
 
 // runFailed is the failure of a set-based run that was a whole batch; the

@@ -123,7 +123,7 @@ func write[T any](s *Service, skus []string, idem *Idempotency, fn func(ctx cont
 		if err != nil {
 			return err
 		}
-		return tx.PutIdempotencyRecords(ctx, []*IdempotencyRecord{rec})
+		return putOutcomes(ctx, tx, []*IdempotencyRecord{rec})
 	})
 	if err != nil {
 		var zero T

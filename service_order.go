@@ -225,7 +225,7 @@ func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error 
 		outcomes = append(outcomes, rec)
 	}
 	if len(outcomes) > 0 {
-		return tx.PutIdempotencyRecords(ctx, outcomes)
+		return putOutcomes(ctx, tx, outcomes)
 	}
 	return nil
 }

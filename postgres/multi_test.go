@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/backorder/backorder"
 	"github.com/backorder/backorder/storetest"
 )
@@ -102,5 +104,70 @@ func TestTx_LocksSharedOrderLines(t *testing.T) {
 	}
 	if _, err := rx.Lines(ctx, []string{"O-1"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestKeyRace makes the race of one Idempotency-Key between two instances
+// happen for certain: another writer stores the key, with another request's
+// hash, after the service has looked for it and before the service stores
+// it. The service's insert of the key waits for that writer and then finds
+// the key taken; the answer must be the key's real outcome (here: used with
+// another request, EIDEMPOTENCY), not a bare conflict.
+func TestKeyRace(t *testing.T) {
+	t.Parallel()
+	url, schema := MustCreateSchema(t)
+	db := MustOpenSchema(t, url, schema)
+	svc, _ := storetest.MustService(t, db, 1)
+	storetest.MustProduct(t, svc, "K", 1, backorder.Policy{})
+	ctx := context.Background()
+
+	other := MustBeginWrite(t, db)
+	if err := other.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{{Key: "key", RequestHash: "theirs", Result: []byte(`{}`), CreatedAt: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		req := &backorder.OrderRequest{ID: "R-1", Customer: backorder.Customer{ID: "c", Email: "c@example.com", Name: "C"},
+			Lines: []backorder.LineRequest{{SKU: "K", Quantity: 1}}, Shipping: backorder.ShippingStandard}
+		_, err := svc.PlaceOrder(ctx, req, &backorder.Idempotency{Key: "key", Hash: "mine"})
+		done <- err
+	}()
+	// Wait until the service's insert of the key waits for the other writer.
+	mustWaitForKeyInsert(t, url)
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; backorder.ErrorCode(err) != backorder.EIDEMPOTENCY {
+		t.Fatalf("err=%v, want %s", err, backorder.EIDEMPOTENCY)
+	}
+	if _, err := svc.Order(ctx, "R-1"); backorder.ErrorCode(err) != backorder.ENOTFOUND {
+		t.Fatalf("order R-1: err=%v, want none stored", err)
+	}
+	storetest.MustCheck(t, svc)
+}
+
+// mustWaitForKeyInsert waits until some backend of the test database waits
+// for a lock held by another transaction in an insert of an idempotency key.
+func mustWaitForKeyInsert(tb testing.TB, url string) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO idempotency%'`).Scan(&n); err != nil {
+			tb.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("no backend came to wait for a lock")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
