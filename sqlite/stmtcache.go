@@ -11,6 +11,13 @@ import (
 // guards against a workload that keeps producing new ones.
 const maxCachedStmts = 512
 
+// maxCachedStmtLen bounds the text of a statement worth keeping. A compiled
+// statement grows with its parameters, and the longest ones (a 1,000-row
+// chunk of a 100,000-line receipt) are rare and cheap to parse next to the
+// writes they carry; the chunks of a group commit's batch (at most 256 rows)
+// stay below it.
+const maxCachedStmtLen = 32 << 10
+
 // stmtCache keeps statements prepared on the write connection from one
 // transaction to the next. Parsing SQL was a fifth of a group commit's time
 // when every transaction prepared its statements afresh: the multi-row
@@ -49,7 +56,7 @@ func (c *stmtCache) add(queries []string) {
 		_, ok := c.stmts[q]
 		full := len(c.stmts) >= maxCachedStmts
 		c.mu.Unlock()
-		if ok || full {
+		if ok || full || len(q) > maxCachedStmtLen {
 			continue
 		}
 		s, err := c.pool.PrepareContext(context.Background(), q)
