@@ -242,18 +242,10 @@ func (c *committer) try(batch []*writeOp, set bool) (err error) {
 		}
 		return nil
 	}
-	for i := 0; i < len(batch); {
-		j := i + 1
-		if kind := batch[i].kind; kind != nil {
-			for j < len(batch) && batch[j].kind == kind {
-				j++
-			}
-		}
-		run := batch[i:j]
+	for _, run := range runs(batch) {
 		if set && len(run) > 1 && len(run) == len(batch) {
 			// The whole batch is one run: the transaction is its savepoint.
-			err := safeCall(ctx, tx, func(ctx context.Context, tx Tx) error { return run[0].kind.run(ctx, tx, run) })
-			if err != nil {
+			if err := runSet(ctx, tx, run); err != nil {
 				if c.retryable(err) {
 					return err
 				}
@@ -265,7 +257,6 @@ func (c *committer) try(batch []*writeOp, set bool) (err error) {
 		} else if err := c.runOps(ctx, tx, run, set); err != nil {
 			return err
 		}
-		i = j
 	}
 	ended = true
 	if err := tx.Commit(); err != nil {
@@ -284,7 +275,7 @@ func (c *committer) runOps(ctx context.Context, tx *batchTx, ops []*writeOp, set
 		if err := tx.Savepoint(ctx, "run"); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
-		err := safeCall(ctx, tx, func(ctx context.Context, tx Tx) error { return ops[0].kind.run(ctx, tx, ops) })
+		err := runSet(ctx, tx, ops)
 		if err != nil && c.retryable(err) {
 			return err
 		}
@@ -329,22 +320,36 @@ func (c *committer) runOps(ctx context.Context, tx *batchTx, ops []*writeOp, set
 // needs no lock before the batch takes its SKU locks, so that the locks are
 // held for less time: every writer of a hot SKU waits for them.
 func (c *committer) prefetch(ctx context.Context, tx Tx, batch []*writeOp) error {
+	for _, run := range runs(batch) {
+		if kind := run[0].kind; kind != nil && kind.prefetch != nil && len(run) > 1 {
+			if err := kind.prefetch(ctx, tx, run); err != nil {
+				return fmt.Errorf("prefetch: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// runs splits a batch into runs: each maximal stretch of consecutive ops of
+// one set-based kind, and each other op alone.
+func runs(batch []*writeOp) [][]*writeOp {
+	var out [][]*writeOp
 	for i := 0; i < len(batch); {
 		j := i + 1
-		kind := batch[i].kind
-		if kind != nil {
+		if kind := batch[i].kind; kind != nil {
 			for j < len(batch) && batch[j].kind == kind {
 				j++
 			}
 		}
-		if kind != nil && kind.prefetch != nil && j-i > 1 {
-			if err := kind.prefetch(ctx, tx, batch[i:j]); err != nil {
-				return fmt.Errorf("prefetch: %w", err)
-			}
-		}
+		out = append(out, batch[i:j])
 		i = j
 	}
-	return nil
+	return out
+}
+
+// runSet runs a run of ops of one kind together, set-based.
+func runSet(ctx context.Context, tx Tx, run []*writeOp) error {
+	return safeCall(ctx, tx, func(ctx context.Context, tx Tx) error { return run[0].kind.run(ctx, tx, run) })
 }
 
 // retryable reports whether the whole batch may run again after err: a

@@ -52,10 +52,7 @@ var errRunOverlap = errors.New("backorder: two order requests of one run share a
 // refusal (kept with its lost demand), or an error that writes nothing.
 func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error {
 	now := s.Now()
-	its := make([]*intakeOp, len(ops))
-	for i, op := range ops {
-		its[i] = op.arg.(*intakeOp)
-	}
+	its := intakeOps(ops)
 	pre := its[0].pre
 	for _, it := range its {
 		if it.pre != pre || len(ops) == 1 {
@@ -119,7 +116,7 @@ func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error 
 			it.err = FieldErrorf(ECONFLICT, "id", "Order %s already exists.", req.ID)
 			continue
 		}
-		waiting, err := customerWaiting(ctx, tx, settings, products, req, run[req.Customer.ID])
+		waiting, err := customerWaiting(ctx, tx, settings, products, req, it.skus, run[req.Customer.ID])
 		if err != nil {
 			return err
 		}
@@ -259,13 +256,19 @@ func intakeReads(ctx context.Context, tx Tx, its []*intakeOp) (*intakePre, error
 	return &intakePre{recs: recs, exist: exist}, nil
 }
 
-// prefetchOrders reads for a run of order requests before the batch takes
-// its locks (see opKind).
-func (s *Service) prefetchOrders(ctx context.Context, tx Tx, ops []*writeOp) error {
+// intakeOps returns the order requests of a run.
+func intakeOps(ops []*writeOp) []*intakeOp {
 	its := make([]*intakeOp, len(ops))
 	for i, op := range ops {
 		its[i] = op.arg.(*intakeOp)
 	}
+	return its
+}
+
+// prefetchOrders reads for a run of order requests before the batch takes
+// its locks (see opKind).
+func (s *Service) prefetchOrders(ctx context.Context, tx Tx, ops []*writeOp) error {
+	its := intakeOps(ops)
 	pre, err := intakeReads(ctx, tx, its)
 	if err != nil {
 		return err
@@ -279,9 +282,9 @@ func (s *Service) prefetchOrders(ctx context.Context, tx Tx, ops []*writeOp) err
 }
 
 // customerWaiting returns the units the customer has waiting per SKU of the
-// request, counting those of this run (run), when a product of the request
+// request (skus, sorted), counting those of this run (run), when a product of the request
 // limits backorders per customer; otherwise nil, without a read.
-func customerWaiting(ctx context.Context, tx Tx, settings *Settings, products map[string]*Product, req *OrderRequest, run map[string]int64) (map[string]int64, error) {
+func customerWaiting(ctx context.Context, tx Tx, settings *Settings, products map[string]*Product, req *OrderRequest, skus []string, run map[string]int64) (map[string]int64, error) {
 	limited := false
 	for _, l := range req.Lines {
 		if p := products[l.SKU]; p != nil && settings.Effective(p.Policy).MaxBackorderPerCustomer != nil {
@@ -292,7 +295,7 @@ func customerWaiting(ctx context.Context, tx Tx, settings *Settings, products ma
 	if !limited {
 		return nil, nil
 	}
-	waiting, err := tx.CustomerBackordered(ctx, req.Customer.ID, sortedSKUs(req.Lines, func(l LineRequest) string { return l.SKU }))
+	waiting, err := tx.CustomerBackordered(ctx, req.Customer.ID, skus)
 	if err != nil {
 		return nil, err
 	}
