@@ -163,3 +163,84 @@ func BenchmarkReceive100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFloor100k is the floor under BenchmarkBulk100k: the same rows
+// written to the same schema in one transaction, by bare SQL statements that
+// copy them from a temporary table made beforehand (not timed), so nothing is
+// sent, bound or built by the client. It reads the queue joined with its
+// orders, allocates every line, appends a movement, a fulfillment with its
+// line and an event per line, and commits. No store makes these writes faster
+// with this schema and server; each step is reported in ms per receipt.
+func BenchmarkFloor100k(b *testing.B) {
+	const n = 100_000
+	db := MustOpenDB(b)
+	ctx := context.Background()
+	pool := db.Pool()
+	steps := []struct{ name, sql string }{
+		{"read", `SELECT count(*), sum(l.backordered + o.units + length(o.customer_id)) FROM order_lines l
+			JOIN orders o ON o.id = l.order_id WHERE l.sku = $1 AND l.backordered > 0`},
+		{"lines", `UPDATE order_lines SET allocated = allocated + backordered, fulfilling = fulfilling + backordered,
+			backordered = 0 WHERE sku = $1 AND backordered > 0`},
+		{"movements", `INSERT INTO movements (at, kind, sku, quantity, order_id, line_id, reason, reference)
+			SELECT at, 'allocate', sku, quantity, order_id, line_id, 'fifo', 'PO-1' FROM floor`},
+		{"fulfillments", `INSERT INTO fulfillments (id, order_id, state, created_at)
+			SELECT fulfillment_id, order_id, 'open', at FROM floor`},
+		{"fulfillment_lines", `INSERT INTO fulfillment_lines (fulfillment_id, line_id, sku, quantity)
+			SELECT fulfillment_id, line_id, sku, quantity FROM floor`},
+		{"events", `INSERT INTO events (at, kind, order_id, sku, payload)
+			SELECT at, 'order.allocated', order_id, sku, payload FROM floor`},
+	}
+	total := make([]time.Duration, len(steps)+1)
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		sku := fmt.Sprintf("FLOOR-%d", i)
+		mustSeedQueue(b, db, sku, n)
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The rows the service would send, one per waiting line.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE floor ON COMMIT DROP AS
+			SELECT now() AS at, sku, order_id, id AS line_id, backordered AS quantity,
+				(SELECT coalesce(max(id), 0) FROM fulfillments) + row_number() OVER (ORDER BY id) AS fulfillment_id,
+				json_build_object('status', 'allocated', 'line_id', id) AS payload
+			FROM order_lines WHERE sku = $1 AND backordered > 0`, sku); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, `ANALYZE floor`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+
+		for s, step := range steps {
+			t := time.Now()
+			var args []any
+			if s < 2 {
+				args = []any{sku}
+			}
+			tag, err := tx.Exec(ctx, step.sql, args...)
+			if err != nil {
+				b.Fatalf("%s: %v", step.name, err)
+			}
+			if s > 0 && tag.RowsAffected() != n {
+				b.Fatalf("%s: %d rows, want %d", step.name, tag.RowsAffected(), n)
+			}
+			total[s] += time.Since(t)
+		}
+		t := time.Now()
+		if err := tx.Commit(ctx); err != nil {
+			b.Fatal(err)
+		}
+		total[len(steps)] += time.Since(t)
+	}
+	var sum time.Duration
+	for s, d := range total {
+		name := "commit"
+		if s < len(steps) {
+			name = steps[s].name
+		}
+		b.ReportMetric(float64(d.Microseconds())/1000/float64(b.N), "ms/"+name)
+		sum += d
+	}
+	b.ReportMetric(float64(sum.Microseconds())/1000/float64(b.N), "ms/floor")
+}

@@ -11,6 +11,7 @@
 #
 # Environment:
 #   PGTEST_FAST=1   start with fsync=off (tests only; leave it unset for benchmarks)
+#   PGTEST_OPTS     more server options, e.g. "-c shared_buffers=1GB -c max_wal_size=8GB"
 #   PG_BIN          PostgreSQL binaries (default: /usr/lib/postgresql/15/bin)
 #   PGTEST_PORT     first port to try (default: a free port chosen by the kernel)
 #
@@ -104,6 +105,7 @@ start() {
 	# Tests run in parallel, each with a pool of its own: room for more
 	# connections than the default 100.
 	opts="-c listen_addresses=127.0.0.1 -c unix_socket_directories=$T -c max_connections=200"
+	opts+=" ${PGTEST_OPTS:-}"
 	if [[ "${PGTEST_FAST:-}" == 1 ]]; then
 		opts+=" -c fsync=off"
 		log "PGTEST_FAST=1: fsync off"
