@@ -8,6 +8,7 @@ import (
 
 	"github.com/backorder/backorder"
 	"github.com/backorder/backorder/postgres"
+	"github.com/backorder/backorder/storetest"
 )
 
 // mustSeedQueue creates product sku with n orders of one backordered unit
@@ -136,9 +137,11 @@ func BenchmarkBulk100k(b *testing.B) {
 		}
 		step("commit")
 	}
-	for _, s := range steps {
-		b.ReportMetric(float64(total[s].Milliseconds())/float64(b.N), s+"-ms/op")
+	totals := make([]time.Duration, len(steps))
+	for i, s := range steps {
+		totals[i] = total[s]
 	}
+	storetest.ReportPhases(b, steps, totals, "store")
 }
 
 // BenchmarkReceive100k times one receipt through the service, end to end:
@@ -233,14 +236,9 @@ func BenchmarkFloor100k(b *testing.B) {
 		}
 		total[len(steps)] += time.Since(t)
 	}
-	var sum time.Duration
-	for s, d := range total {
-		name := "commit"
-		if s < len(steps) {
-			name = steps[s].name
-		}
-		b.ReportMetric(float64(d.Microseconds())/1000/float64(b.N), "ms/"+name)
-		sum += d
+	phases := make([]string, 0, len(steps)+1)
+	for _, step := range steps {
+		phases = append(phases, step.name)
 	}
-	b.ReportMetric(float64(sum.Microseconds())/1000/float64(b.N), "ms/floor")
+	storetest.ReportPhases(b, append(phases, "commit"), total, "floor")
 }

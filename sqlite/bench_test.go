@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/backorder/backorder"
+	"github.com/backorder/backorder/storetest"
 )
 
 // seedQueue creates product sku with n waiting orders, the queue an
@@ -153,12 +154,7 @@ func BenchmarkBulk100k(b *testing.B) {
 		db.Close()
 		b.StartTimer()
 	}
-	var store time.Duration
-	for p, name := range phases {
-		b.ReportMetric(float64(total[p].Microseconds())/1000/float64(b.N), "ms/"+name)
-		store += total[p]
-	}
-	b.ReportMetric(float64(store.Microseconds())/1000/float64(b.N), "ms/store")
+	storetest.ReportPhases(b, phases, total, "store")
 }
 
 // BenchmarkReceive100k times one receipt through the service, end to end, as
@@ -271,14 +267,9 @@ func BenchmarkFloor100k(b *testing.B) {
 		db.Close()
 		b.StartTimer()
 	}
-	var sum time.Duration
-	for s, d := range total {
-		name := "commit"
-		if s < len(steps) {
-			name = steps[s].name
-		}
-		b.ReportMetric(float64(d.Microseconds())/1000/float64(b.N), "ms/"+name)
-		sum += d
+	phases := make([]string, 0, len(steps)+1)
+	for _, step := range steps {
+		phases = append(phases, step.name)
 	}
-	b.ReportMetric(float64(sum.Microseconds())/1000/float64(b.N), "ms/floor")
+	storetest.ReportPhases(b, append(phases, "commit"), total, "floor")
 }
