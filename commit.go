@@ -394,7 +394,7 @@ type batchTx struct {
 	Tx
 	settings *Settings
 	events   []Event
-	mark     int // len(events) at the open savepoint
+	marks    map[string]int // len(events) at each open savepoint, by name
 }
 
 func (b *batchTx) AppendEvents(ctx context.Context, es []Event) error {
@@ -403,7 +403,10 @@ func (b *batchTx) AppendEvents(ctx context.Context, es []Event) error {
 }
 
 func (b *batchTx) Savepoint(ctx context.Context, name string) error {
-	b.mark = len(b.events)
+	if b.marks == nil {
+		b.marks = map[string]int{}
+	}
+	b.marks[name] = len(b.events)
 	return b.Tx.Savepoint(ctx, name)
 }
 
@@ -435,7 +438,7 @@ func (b *batchTx) PutSettings(ctx context.Context, s *Settings) error {
 
 func (b *batchTx) RollbackTo(ctx context.Context, name string) error {
 	b.settings = nil
-	b.events = b.events[:b.mark]
+	b.events = b.events[:b.marks[name]]
 	return b.Tx.RollbackTo(ctx, name)
 }
 

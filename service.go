@@ -107,17 +107,41 @@ func write[T any](s *Service, skus []string, idem *Idempotency, fn func(ctx cont
 				return err
 			}
 		}
+		if idem == nil {
+			r, err := fn(ctx, tx, now)
+			var keep committed
+			if errors.As(err, &keep) {
+				outErr = keep.err
+			} else if err != nil {
+				return err
+			}
+			res = r
+			return nil
+		}
+		// With a key, a refusal (an error of the domain, not a fault) is the
+		// request's outcome too: its writes are undone, but the refusal is
+		// kept under the key, so a retry gets it again and the key cannot be
+		// reused for another request.
+		if err := tx.Savepoint(ctx, "request"); err != nil {
+			return err
+		}
 		r, err := fn(ctx, tx, now)
 		var keep committed
-		if errors.As(err, &keep) {
+		switch {
+		case errors.As(err, &keep):
 			outErr = keep.err
-		} else if err != nil {
+		case err != nil && refusal(err) && !s.c.retryable(err):
+			if err := tx.RollbackTo(ctx, "request"); err != nil {
+				return err
+			}
+			outErr = err
+		case err != nil:
 			return err
-		} else {
+		default:
 			res = r
 		}
-		if idem == nil {
-			return nil
+		if err := tx.Release(ctx, "request"); err != nil {
+			return err
 		}
 		rec, err := idempotencyRecord(idem, now, r, outErr)
 		if err != nil {
@@ -130,6 +154,16 @@ func write[T any](s *Service, skus []string, idem *Idempotency, fn func(ctx cont
 		return zero, err
 	}
 	return res, outErr
+}
+
+// refusal reports whether err is the domain's answer to a request, one a
+// retry of the same request would get again, rather than a fault.
+func refusal(err error) bool {
+	switch ErrorCode(err) {
+	case ECONFLICT, EINVALID, ENOTFOUND, EREFUSED:
+		return true
+	}
+	return false
 }
 
 // replay answers a request from its key's stored outcome rec, if there is

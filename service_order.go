@@ -113,7 +113,7 @@ func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error 
 	for _, it := range todo {
 		req := it.req
 		if exist[req.ID] {
-			it.err = FieldErrorf(ECONFLICT, "id", "Order %s already exists.", req.ID)
+			it.err, it.keep = FieldErrorf(ECONFLICT, "id", "Order %s already exists.", req.ID), true
 			continue
 		}
 		waiting, err := customerWaiting(ctx, tx, settings, products, req, it.skus, run[req.Customer.ID])
@@ -122,7 +122,7 @@ func (s *Service) placeOrders(ctx context.Context, tx Tx, ops []*writeOp) error 
 		}
 		plan, planErr := PlanIntake(IntakeInput{Request: req, Products: products, Settings: settings, CustomerBackordered: waiting, Now: now})
 		if plan == nil {
-			it.err = planErr
+			it.err, it.keep = planErr, refusal(planErr)
 			continue
 		}
 		for _, r := range plan.Refused {

@@ -416,6 +416,78 @@ func testIdempotency(t *testing.T, open Opener, writers int) {
 	if lost, _ := svc.LostDemand(ctx, time.Time{}); len(lost) != 1 {
 		t.Fatalf("lost demand rows=%d after 3 retries, want 1", len(lost))
 	}
+
+	// Any request the state refuses keeps its refusal under its key: a
+	// retry gets the same refusal, marked replayed, and the key cannot be
+	// spent on another request afterwards. W has 10 on hand, 3 allocated.
+	refused := []struct {
+		name  string
+		code  string
+		first func(*backorder.Idempotency) error
+		other func(*backorder.Idempotency) error
+	}{
+		{"adjustment below allocated", backorder.EINVALID,
+			func(idem *backorder.Idempotency) error {
+				_, err := svc.Adjust(ctx, &backorder.AdjustmentRequest{SKU: "W", Delta: -9, Reason: "count"}, idem)
+				return err
+			},
+			func(idem *backorder.Idempotency) error {
+				_, err := svc.Adjust(ctx, &backorder.AdjustmentRequest{SKU: "W", Delta: 5, Reason: "found"}, idem)
+				return err
+			}},
+		{"cancel of more than is open", backorder.ECONFLICT,
+			func(idem *backorder.Idempotency) error {
+				_, err := svc.CancelOrder(ctx, "I1", &backorder.CancelRequest{Reason: "x", Lines: []backorder.CancelLine{{SKU: "W", Quantity: 9}}}, idem)
+				return err
+			},
+			func(idem *backorder.Idempotency) error {
+				_, err := svc.CancelOrder(ctx, "I1", &backorder.CancelRequest{Reason: "x"}, idem)
+				return err
+			}},
+		{"order ID taken", backorder.ECONFLICT,
+			func(idem *backorder.Idempotency) error {
+				_, err := svc.PlaceOrder(ctx, orderReq("I1", "c", "W", 1), idem)
+				return err
+			},
+			func(idem *backorder.Idempotency) error {
+				_, err := svc.PlaceOrder(ctx, orderReq("I9", "c", "W", 1), idem)
+				return err
+			}},
+		{"unknown SKU", backorder.ENOTFOUND,
+			func(idem *backorder.Idempotency) error {
+				_, err := svc.PlaceOrder(ctx, orderReq("I10", "c", "NOPE", 1), idem)
+				return err
+			},
+			func(idem *backorder.Idempotency) error {
+				_, err := svc.PlaceOrder(ctx, orderReq("I10", "c", "W", 1), idem)
+				return err
+			}},
+	}
+	for i, r := range refused {
+		key := fmt.Sprintf("refused-%d", i)
+		for try := range 2 {
+			idem := &backorder.Idempotency{Key: key, Hash: "first"}
+			if err := r.first(idem); backorder.ErrorCode(err) != r.code {
+				t.Fatalf("%s, try %d: err=%v, want %s", r.name, try, err, r.code)
+			} else if idem.Replayed != (try > 0) {
+				t.Fatalf("%s, try %d: replayed=%v", r.name, try, idem.Replayed)
+			}
+		}
+		if err := r.other(&backorder.Idempotency{Key: key, Hash: "other"}); backorder.ErrorCode(err) != backorder.EIDEMPOTENCY {
+			t.Fatalf("%s: key reused for another request: err=%v, want %s", r.name, err, backorder.EIDEMPOTENCY)
+		}
+	}
+	if p, _ := svc.Product(ctx, "W"); p.OnHand != 10 || p.Allocated != 3 {
+		t.Fatalf("W on_hand=%d allocated=%d after refused requests, want 10 and 3", p.OnHand, p.Allocated)
+	}
+	if o, err := svc.Order(ctx, "I1"); err != nil || o.Status == backorder.OrderCancelled {
+		t.Fatalf("I1 after refused cancels: %+v, %v", o, err)
+	}
+	for _, id := range []string{"I9", "I10"} {
+		if _, err := svc.Order(ctx, id); backorder.ErrorCode(err) != backorder.ENOTFOUND {
+			t.Fatalf("order %s placed under a spent key: err=%v", id, err)
+		}
+	}
 	MustCheck(t, svc)
 }
 
