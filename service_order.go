@@ -316,7 +316,9 @@ func (s *Service) Order(ctx context.Context, id string) (*Order, error) {
 		if err != nil {
 			return nil, err
 		}
-		moves, err := tx.Movements(ctx, MovementFilter{OrderID: id, Kind: MoveAllocate, Limit: 1000})
+		moves, err := every(func(after int64) ([]Movement, error) {
+			return tx.Movements(ctx, MovementFilter{OrderID: id, Kind: MoveAllocate, After: after, Limit: pageLimit})
+		}, func(m Movement) int64 { return m.ID })
 		if err != nil {
 			return nil, err
 		}
@@ -512,18 +514,33 @@ func (s *Service) ChooseSplit(ctx context.Context, id, choice string, idem *Idem
 	})
 }
 
+// openFulfillments returns every open fulfillment request of an order, however
+// many there are: a line filled by many small receipts has one per receipt.
 func openFulfillments(ctx context.Context, tx Tx, orderID string) ([]*Fulfillment, error) {
-	all, err := tx.ListFulfillments(ctx, FulfillmentFilter{OrderID: orderID, Limit: 1000})
-	if err != nil {
-		return nil, err
-	}
-	var open []*Fulfillment
-	for _, f := range all {
-		if f.State == FulfillmentOpen {
-			open = append(open, f)
+	return every(func(after int64) ([]*Fulfillment, error) {
+		return tx.ListFulfillments(ctx, FulfillmentFilter{OrderID: orderID, Status: FulfillmentOpen, After: after, Limit: pageLimit})
+	}, func(f *Fulfillment) int64 { return f.ID })
+}
+
+// pageLimit is the most rows a store returns from one listing call.
+const pageLimit = 1000
+
+// every reads a listing to its end, page by page: page returns up to
+// pageLimit items after a cursor, and id gives an item's cursor.
+func every[T any](page func(after int64) ([]T, error), id func(T) int64) ([]T, error) {
+	var all []T
+	var after int64
+	for {
+		items, err := page(after)
+		if err != nil {
+			return nil, err
 		}
+		all = append(all, items...)
+		if len(items) < pageLimit {
+			return all, nil
+		}
+		after = id(items[len(items)-1])
 	}
-	return open, nil
 }
 
 func fulfillingOf(lines []*Line) map[int64]int64 {

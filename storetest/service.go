@@ -38,6 +38,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("Properties", func(t *testing.T) { testProperties(t, open, writers) })
 	t.Run("Concurrent", func(t *testing.T) { t.Parallel(); testConcurrent(t, open, writers) })
 	t.Run("IntakeRun", func(t *testing.T) { t.Parallel(); testIntakeRun(t, open) })
+	t.Run("ManyRequestsOneLine", func(t *testing.T) { t.Parallel(); testManyRequests(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
@@ -487,6 +488,57 @@ func testIdempotency(t *testing.T, open Opener, writers int) {
 		if _, err := svc.Order(ctx, id); backorder.ErrorCode(err) != backorder.ENOTFOUND {
 			t.Fatalf("order %s placed under a spent key: err=%v", id, err)
 		}
+	}
+	MustCheck(t, svc)
+}
+
+// testManyRequests fills one line by more small receipts than a store lists
+// in one call: the order shows every allocation, and cancelling it cancels
+// every open fulfillment request, not only the first page of them.
+func testManyRequests(t *testing.T, open Opener, writers int) {
+	svc, _ := MustService(t, open(t), writers)
+	ctx := context.Background()
+	const n = 1001
+	MustProduct(t, svc, "DRIP", 0, backorder.Policy{})
+	if _, err := svc.PlaceOrder(ctx, orderReq("BIG", "c", "DRIP", n+5), nil); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 8 {
+				if _, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: "DRIP", Quantity: 1}, nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	o, err := svc.Order(ctx, "BIG")
+	if err != nil {
+		t.Fatal(err)
+	} else if len(o.Allocations) != n {
+		t.Fatalf("order shows %d allocations, want %d", len(o.Allocations), n)
+	}
+	if _, err := svc.CancelOrder(ctx, "BIG", &backorder.CancelRequest{Reason: "changed mind"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	left, err := svc.Fulfillments(ctx, backorder.FulfillmentFilter{OrderID: "BIG", Status: backorder.FulfillmentReady, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	} else if len(left) != 0 {
+		t.Fatalf("%d fulfillment requests still ready after the order was cancelled, first %+v", len(left), left[0])
+	}
+	if p, _ := svc.Product(ctx, "DRIP"); p.OnHand != n || p.Allocated != 0 || p.Backordered != 0 {
+		t.Fatalf("DRIP on_hand=%d allocated=%d backordered=%d, want %d, 0, 0", p.OnHand, p.Allocated, p.Backordered, n)
 	}
 	MustCheck(t, svc)
 }
