@@ -72,6 +72,7 @@ type committer struct {
 	batches   atomic.Int64
 	writes    atomic.Int64
 	retries   atomic.Int64
+	keyRaces  atomic.Int64
 	fallbacks atomic.Int64
 }
 
@@ -181,7 +182,11 @@ func (c *committer) commit(batch []*writeOp) {
 		if err == nil || !c.retryable(err) || attempt == maxBatchRetries {
 			break
 		}
-		c.retries.Add(1)
+		if errors.As(err, new(keyRaced)) {
+			c.keyRaces.Add(1)
+		} else {
+			c.retries.Add(1)
+		}
 	}
 	if err != nil {
 		c.log.Error("write batch failed", "err", err, "ops", len(batch))
@@ -457,7 +462,12 @@ func safeCall(ctx context.Context, tx Tx, fn func(context.Context, Tx) error) (e
 type CommitStats struct {
 	Batches int64 `json:"batches"`
 	Writes  int64 `json:"writes"`
+	// Retries counts batches run again after a deadlock or a
+	// serialization failure (SQLite: busy), which their requests never see.
 	Retries int64 `json:"retries"`
+	// KeyRaces counts batches run again because another writer stored an
+	// Idempotency-Key of theirs meanwhile (PostgreSQL, several instances).
+	KeyRaces int64 `json:"key_races"`
 	// Fallbacks counts set-based runs that failed and ran one by one.
 	Fallbacks int64 `json:"fallbacks"`
 	// Queued is the number of requests waiting for the next batch now.

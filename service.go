@@ -70,7 +70,7 @@ func (s *Service) Now() time.Time { return s.clock.Now().UTC().Truncate(time.Mic
 
 // CommitStats reports the group committer's counters.
 func (s *Service) CommitStats() CommitStats {
-	return CommitStats{Batches: s.c.batches.Load(), Writes: s.c.writes.Load(), Retries: s.c.retries.Load(), Fallbacks: s.c.fallbacks.Load(), Queued: int64(len(s.c.ops))}
+	return CommitStats{Batches: s.c.batches.Load(), Writes: s.c.writes.Load(), Retries: s.c.retries.Load(), KeyRaces: s.c.keyRaces.Load(), Fallbacks: s.c.fallbacks.Load(), Queued: int64(len(s.c.ops))}
 }
 
 // Idempotency carries a request's Idempotency-Key and a hash of the request;

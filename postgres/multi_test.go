@@ -143,6 +143,9 @@ func TestKeyRace(t *testing.T) {
 	if _, err := svc.Order(ctx, "R-1"); backorder.ErrorCode(err) != backorder.ENOTFOUND {
 		t.Fatalf("order R-1: err=%v, want none stored", err)
 	}
+	if st := svc.CommitStats(); st.KeyRaces != 1 || st.Retries != 0 {
+		t.Fatalf("key_races=%d retries=%d, want the race counted as one key race", st.KeyRaces, st.Retries)
+	}
 	storetest.MustCheck(t, svc)
 }
 

@@ -206,9 +206,10 @@ func TestMultiInstance_Postgres(t *testing.T) {
 		total.Batches += s.Batches
 		total.Writes += s.Writes
 		total.Retries += s.Retries
+		total.KeyRaces += s.KeyRaces
 	}
-	t.Logf("workload: %d requests in %s, statuses %v; %d writes in %d batches on 3 instances; %d batches retried after a deadlock or serialization failure, transparently",
-		nclients*perClient, elapsed.Round(time.Millisecond), statuses, total.Writes, total.Batches, total.Retries)
+	t.Logf("workload: %d requests in %s, statuses %v; %d writes in %d batches on 3 instances; %d batches retried after a deadlock or serialization failure and %d after an Idempotency-Key race, transparently",
+		nclients*perClient, elapsed.Round(time.Millisecond), statuses, total.Writes, total.Batches, total.Retries, total.KeyRaces)
 
 	// Every instance reads the same history; check through a different one
 	// than the one that pages it.
