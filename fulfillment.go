@@ -64,6 +64,7 @@ func (f *Fulfillment) Resolve(now time.Time) {
 // held, shipped, cancelled); Today is the date that decides ready vs held.
 type FulfillmentFilter struct {
 	OrderID string
+	SKU     string // requests with a line of this SKU
 	Status  string
 	Today   string
 	After   int64
@@ -143,4 +144,15 @@ func PlanFulfillment(o *Order, now time.Time) []*Fulfillment {
 		f.Resolve(now)
 	}
 	return out
+}
+
+// HoldUntil returns the date a fulfillment request of these lines ships from:
+// the latest ship-from date among them, given by line ID in from ("": none is
+// held, it may ship now). Dates are YYYY-MM-DD, so the latest is the greatest.
+func HoldUntil(lines []FulfillmentLine, from map[int64]string) string {
+	var hold string
+	for _, l := range lines {
+		hold = max(hold, from[l.LineID])
+	}
+	return hold
 }

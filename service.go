@@ -245,6 +245,9 @@ func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, b
 			if err := tx.SetReleaseDate(ctx, p.SKU, hold); err != nil {
 				return result{}, err
 			}
+			if err := rehold(ctx, tx, p.SKU); err != nil {
+				return result{}, err
+			}
 		}
 		settings, err := tx.Settings(ctx)
 		if err != nil {
@@ -254,6 +257,41 @@ func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, b
 		return result{p, created}, nil
 	})
 	return r.p, r.created, err
+}
+
+// rehold moves the hold of every open fulfillment request carrying units of
+// sku to the latest ship-from date among its lines (HoldUntil), after the
+// SKU's release date moved.
+func rehold(ctx context.Context, tx Tx, sku string) error {
+	fs, err := every(func(after int64) ([]*Fulfillment, error) {
+		return tx.ListFulfillments(ctx, FulfillmentFilter{SKU: sku, Status: FulfillmentOpen, After: after, Limit: pageLimit})
+	}, func(f *Fulfillment) int64 { return f.ID })
+	if err != nil || len(fs) == 0 {
+		return err
+	}
+	var orders []string
+	for _, f := range fs {
+		orders = append(orders, f.OrderID)
+	}
+	slices.Sort(orders)
+	lines, err := tx.Lines(ctx, slices.Compact(orders))
+	if err != nil {
+		return err
+	}
+	from := map[int64]string{}
+	for _, ls := range lines {
+		for _, l := range ls {
+			from[l.ID] = l.AvailableFrom
+		}
+	}
+	var moved []*Fulfillment
+	for _, f := range fs {
+		if hold := HoldUntil(f.Lines, from); hold != f.HoldUntil {
+			f.HoldUntil = hold
+			moved = append(moved, f)
+		}
+	}
+	return tx.SaveHolds(ctx, moved)
 }
 
 // holdDate is the date a product's units ship from: its release date while

@@ -78,8 +78,7 @@ type Tx interface {
 	ListOrders(ctx context.Context, f OrderFilter) ([]*Order, error)
 	// SetReleaseDate moves the ship-from date of a SKU's open pre-order units:
 	// every line of the SKU with units open and an available_from gets date
-	// ("" clears it), and every open fulfillment request holding such a line
-	// is held until the latest available_from among its lines.
+	// ("" clears it). The holds of their requests are the service's to move.
 	SetReleaseDate(ctx context.Context, sku, date string) error
 	// SetSplitChoice records the customer's split choice on an order.
 	SetSplitChoice(ctx context.Context, orderID, choice string) error
@@ -111,6 +110,9 @@ type Tx interface {
 	// SaveFulfillment writes a fulfillment's state, shipment details and
 	// lines (lines of quantity 0 are dropped).
 	SaveFulfillment(ctx context.Context, f *Fulfillment) error
+	// SaveHolds writes the hold date (HoldUntil) of existing fulfillments,
+	// nothing else.
+	SaveHolds(ctx context.Context, fs []*Fulfillment) error
 	// OpenRequests returns, per line, the units in open fulfillment requests.
 	OpenRequests(ctx context.Context) (map[int64]int64, error)
 

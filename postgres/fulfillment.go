@@ -155,6 +155,9 @@ func (tx *Tx) ListFulfillments(ctx context.Context, ff backorder.FulfillmentFilt
 	if ff.OrderID != "" {
 		w.add("f.order_id = ?", ff.OrderID)
 	}
+	if ff.SKU != "" {
+		w.add("f.id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)", ff.SKU)
+	}
 	switch ff.Status {
 	case "":
 	case backorder.FulfillmentReady:
@@ -266,4 +269,24 @@ func (tx *Tx) OpenRequests(ctx context.Context) (map[int64]int64, error) {
 		return nil, FormatError(err, "open requests", "")
 	}
 	return out, nil
+}
+
+// SaveHolds writes the hold dates of existing fulfillments.
+func (tx *Tx) SaveHolds(ctx context.Context, fs []*backorder.Fulfillment) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(fs))
+	holds := make([]string, len(fs))
+	for i, f := range fs {
+		ids[i], holds[i] = f.ID, f.HoldUntil
+	}
+	tag, err := tx.tx.Exec(ctx, `UPDATE fulfillments f SET hold_until = nullif(v.hold, '')
+		FROM unnest($1::bigint[], $2::text[]) AS v (id, hold) WHERE f.id = v.id`, ids, holds)
+	if err != nil {
+		return FormatError(err, "save holds", "")
+	} else if n := tag.RowsAffected(); n != int64(len(fs)) {
+		return backorder.Errorf(backorder.ENOTFOUND, "%d of %d fulfillments not found.", int64(len(fs))-n, len(fs))
+	}
+	return nil
 }

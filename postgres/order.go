@@ -388,17 +388,10 @@ func (tx *Tx) CustomerBackordered(ctx context.Context, customerID string, skus [
 	return out, nil
 }
 
-// SetReleaseDate moves the ship-from date of a SKU's open pre-order units and
-// the hold of the open fulfillment requests that carry them.
+// SetReleaseDate moves the ship-from date of a SKU's open pre-order units.
 func (tx *Tx) SetReleaseDate(ctx context.Context, sku, date string) error {
 	if _, err := tx.tx.Exec(ctx, `UPDATE order_lines SET available_from = nullif($2, '')
 		WHERE sku = $1 AND available_from IS NOT NULL AND allocated + backordered > 0`, sku, date); err != nil {
-		return FormatError(err, "set release date", "")
-	}
-	if _, err := tx.tx.Exec(ctx, `UPDATE fulfillments f SET hold_until = (
-			SELECT max(l.available_from) FROM fulfillment_lines fl JOIN order_lines l ON l.id = fl.line_id
-			WHERE fl.fulfillment_id = f.id)
-		WHERE f.state = 'open' AND f.id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = $1)`, sku); err != nil {
 		return FormatError(err, "set release date", "")
 	}
 	return nil

@@ -153,6 +153,10 @@ func (tx *Tx) ListFulfillments(ctx context.Context, f backorder.FulfillmentFilte
 		q += ` AND order_id = ?`
 		args = append(args, f.OrderID)
 	}
+	if f.SKU != "" {
+		q += ` AND id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)`
+		args = append(args, f.SKU)
+	}
 	switch f.Status {
 	case "":
 	case backorder.FulfillmentReady:
@@ -224,4 +228,20 @@ func (tx *Tx) OpenRequests(ctx context.Context) (map[int64]int64, error) {
 		out[line] = n
 	}
 	return out, FormatError(rows.Err(), "open requests", "")
+}
+
+// SaveHolds writes the hold dates of existing fulfillments.
+func (tx *Tx) SaveHolds(ctx context.Context, fs []*backorder.Fulfillment) error {
+	n, err := tx.execBatch(ctx, 2, len(fs),
+		func(values string) string {
+			return `UPDATE fulfillments SET hold_until = v.column2
+				FROM (VALUES ` + values + `) AS v WHERE fulfillments.id = v.column1`
+		},
+		func(i int, args []any) []any { return append(args, fs[i].ID, nullStr(fs[i].HoldUntil)) })
+	if err != nil {
+		return FormatError(err, "save holds", "")
+	} else if n != int64(len(fs)) {
+		return backorder.Errorf(backorder.ENOTFOUND, "%d of %d fulfillments not found.", int64(len(fs))-n, len(fs))
+	}
+	return nil
 }

@@ -371,17 +371,10 @@ func (tx *Tx) CustomerBackordered(ctx context.Context, customerID string, skus [
 	return out, FormatError(rows.Err(), "customer backordered", "")
 }
 
-// SetReleaseDate moves the ship-from date of a SKU's open pre-order units and
-// the hold of the open fulfillment requests that carry them.
+// SetReleaseDate moves the ship-from date of a SKU's open pre-order units.
 func (tx *Tx) SetReleaseDate(ctx context.Context, sku, date string) error {
 	if _, err := tx.exec(ctx, `UPDATE order_lines SET available_from = ?
 		WHERE sku = ? AND available_from IS NOT NULL AND allocated + backordered > 0`, nullStr(date), sku); err != nil {
-		return FormatError(err, "set release date", "")
-	}
-	if _, err := tx.exec(ctx, `UPDATE fulfillments SET hold_until = (
-			SELECT MAX(l.available_from) FROM fulfillment_lines fl JOIN order_lines l ON l.id = fl.line_id
-			WHERE fl.fulfillment_id = fulfillments.id)
-		WHERE state = 'open' AND id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)`, sku); err != nil {
 		return FormatError(err, "set release date", "")
 	}
 	return nil

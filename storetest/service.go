@@ -584,6 +584,35 @@ func testPreorder(t *testing.T, open Opener, writers int) {
 	if fs, _ := svc.Fulfillments(ctx, backorder.FulfillmentFilter{Status: backorder.FulfillmentReady}); len(fs) != 1 || fs[0].HoldUntil != "" {
 		t.Fatalf("after release ready=%+v, want 1", fs)
 	}
+
+	// One request with units of two pre-orders of one date waits for the
+	// later of the two once either date moves.
+	preorder := func(sku, release string) {
+		t.Helper()
+		if _, _, err := svc.PutProduct(ctx, &backorder.ProductInput{SKU: sku, Name: sku, PriceCents: 100, Currency: "EUR", Status: backorder.StatusPreorder, ReleaseDate: release}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sku := range []string{"X", "Y"} {
+		preorder(sku, "2026-03-01")
+		if _, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: 5}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := orderReq("XY", "c3", "X", 1)
+	req.Lines = append(req.Lines, backorder.LineRequest{SKU: "Y", Quantity: 1})
+	if _, err := svc.PlaceOrder(ctx, req, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct{ x, hold string }{{"2026-03-01", "2026-03-01"}, {"2026-04-01", "2026-04-01"}, {"2026-02-01", "2026-03-01"}} {
+		preorder("X", step.x)
+		fs, err := svc.Fulfillments(ctx, backorder.FulfillmentFilter{OrderID: "XY"})
+		if err != nil {
+			t.Fatal(err)
+		} else if len(fs) != 1 || len(fs[0].Lines) != 2 || fs[0].HoldUntil != step.hold {
+			t.Fatalf("X released %s, Y 2026-03-01: requests %+v, want one of both lines held until %s", step.x, fs, step.hold)
+		}
+	}
 	MustCheck(t, svc)
 }
 

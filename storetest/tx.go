@@ -1131,6 +1131,45 @@ func testTxFulfillments(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 		checkEqual(t, "OpenRequests", got, map[int64]int64{a: 3, b: 2})
 	})
+	t.Run("SaveHoldsAndListBySKU", func(t *testing.T) {
+		s, o := fulfillmentSetup(t, open)
+		a, b := o.Lines[0].ID, o.Lines[1].ID
+		fs := []*backorder.Fulfillment{
+			{OrderID: "ORD-1", State: backorder.FulfillmentOpen, CreatedAt: t0, Lines: []backorder.FulfillmentLine{{LineID: a, SKU: "A", Quantity: 1}, {LineID: b, SKU: "B", Quantity: 2}}},
+			{OrderID: "ORD-1", State: backorder.FulfillmentOpen, HoldUntil: "2027-01-01", CreatedAt: t0, Lines: []backorder.FulfillmentLine{{LineID: a, SKU: "A", Quantity: 2}}},
+		}
+		mustWrite(t, s, func(tx backorder.Tx) {
+			if err := tx.InsertFulfillments(ctx, fs); err != nil {
+				t.Fatal(err)
+			}
+			fs[0].HoldUntil, fs[1].HoldUntil = "2027-02-01", ""
+			if err := tx.SaveHolds(ctx, fs); err != nil {
+				t.Fatal(err)
+			}
+		})
+		tx := mustRead(t, s)
+		for _, f := range fs {
+			got, err := tx.Fulfillment(ctx, f.ID)
+			if err != nil {
+				t.Fatal(err)
+			} else if got.HoldUntil != f.HoldUntil || got.State != backorder.FulfillmentOpen || len(got.Lines) != len(f.Lines) {
+				t.Fatalf("after SaveHolds: %s, want hold %q and nothing else changed", dump(got), f.HoldUntil)
+			}
+		}
+		for sku, want := range map[string][]int64{"A": {fs[0].ID, fs[1].ID}, "B": {fs[0].ID}, "C": {}} {
+			got, err := tx.ListFulfillments(ctx, backorder.FulfillmentFilter{SKU: sku, Status: backorder.FulfillmentOpen})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []int64{}
+			for _, f := range got {
+				ids = append(ids, f.ID)
+			}
+			checkEqual(t, "requests with a line of "+sku, ids, want)
+		}
+		w := mustBegin(t, s)
+		checkCode(t, w.SaveHolds(ctx, []*backorder.Fulfillment{{ID: 424242, HoldUntil: "2027-01-01"}}), backorder.ENOTFOUND)
+	})
 }
 
 func testTxListFulfillments(t *testing.T, open func(t *testing.T) backorder.Store) {
