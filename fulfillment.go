@@ -49,26 +49,57 @@ func (f *Fulfillment) relink() {
 	}
 }
 
-// Resolve sets the wire status of a fulfillment at now.
+// Resolve sets the wire status of a fulfillment at now: an open request is
+// held while its hold date is after today, and ready otherwise.
 func (f *Fulfillment) Resolve(now time.Time) {
 	f.Status = f.State
 	if f.State == FulfillmentOpen {
 		f.Status = FulfillmentReady
-		if f.HoldUntil != "" && f.HoldUntil > now.Format(DateLayout) {
+		if f.HoldUntil > now.Format(DateLayout) { // "" (no hold) is before every date
 			f.Status = FulfillmentHeld
 		}
 	}
 }
 
-// FulfillmentFilter selects fulfillments. Status is a wire status (ready,
-// held, shipped, cancelled); Today is the date that decides ready vs held.
+// FulfillmentFilter selects fulfillments by what a caller sees: Status is a
+// wire status (ready, held, shipped, cancelled; "" for all).
 type FulfillmentFilter struct {
 	OrderID string
-	SKU     string // requests with a line of this SKU
 	Status  string
-	Today   string
 	After   int64
 	Limit   int
+}
+
+// query is the filter as stored values at now: the ready and held statuses
+// become hold dates on or before, or after, today, as Resolve decides them.
+func (f FulfillmentFilter) query(now time.Time) (FulfillmentQuery, error) {
+	q := FulfillmentQuery{OrderID: f.OrderID, After: f.After, Limit: f.Limit}
+	today := now.Format(DateLayout)
+	switch f.Status {
+	case "":
+	case FulfillmentReady:
+		q.State, q.HeldThrough = FulfillmentOpen, today
+	case FulfillmentHeld:
+		q.State, q.HeldAfter = FulfillmentOpen, today
+	case FulfillmentShipped, FulfillmentCancelled:
+		q.State = f.Status
+	default:
+		return q, FieldErrorf(EINVALID, "status", "Status must be ready, held, shipped or cancelled.")
+	}
+	return q, nil
+}
+
+// FulfillmentQuery selects stored fulfillments; a zero field selects all.
+type FulfillmentQuery struct {
+	OrderID string
+	SKU     string // requests with a line of this SKU
+	State   string // open, shipped or cancelled
+	// HeldThrough selects requests whose hold date is empty or on or before
+	// this date; HeldAfter those whose hold date is after it (YYYY-MM-DD).
+	HeldThrough string
+	HeldAfter   string
+	After       int64
+	Limit       int
 }
 
 // Shipment is the body that marks a fulfillment shipped.

@@ -9,14 +9,12 @@ import (
 // Fulfillments lists fulfillment requests; Status ready lists what the
 // warehouse may ship now.
 func (s *Service) Fulfillments(ctx context.Context, f FulfillmentFilter) ([]*Fulfillment, error) {
-	switch f.Status {
-	case "", FulfillmentReady, FulfillmentHeld, FulfillmentShipped, FulfillmentCancelled:
-	default:
-		return nil, FieldErrorf(EINVALID, "status", "Status must be ready, held, shipped or cancelled.")
+	if _, err := f.query(s.Now()); err != nil {
+		return nil, err
 	}
 	return read(ctx, s, func(tx Tx, now time.Time) ([]*Fulfillment, error) {
-		f.Today = now.Format(DateLayout)
-		fs, err := tx.ListFulfillments(ctx, f)
+		q, _ := f.query(now)
+		fs, err := tx.ListFulfillments(ctx, q)
 		for _, x := range fs {
 			x.Resolve(now)
 		}

@@ -518,7 +518,7 @@ func (s *Service) ChooseSplit(ctx context.Context, id, choice string, idem *Idem
 // many there are: a line filled by many small receipts has one per receipt.
 func openFulfillments(ctx context.Context, tx Tx, orderID string) ([]*Fulfillment, error) {
 	return every(func(after int64) ([]*Fulfillment, error) {
-		return tx.ListFulfillments(ctx, FulfillmentFilter{OrderID: orderID, Status: FulfillmentOpen, After: after, Limit: pageLimit})
+		return tx.ListFulfillments(ctx, FulfillmentQuery{OrderID: orderID, State: FulfillmentOpen, After: after, Limit: pageLimit})
 	}, func(f *Fulfillment) int64 { return f.ID })
 }
 

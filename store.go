@@ -104,9 +104,8 @@ type Tx interface {
 	InsertFulfillments(ctx context.Context, fs []*Fulfillment) error
 	// Fulfillment returns one fulfillment with its lines; ENOTFOUND if unknown.
 	Fulfillment(ctx context.Context, id int64) (*Fulfillment, error)
-	// ListFulfillments returns fulfillments in ID order after the cursor. The
-	// filter's Status is a wire status; ready and held are told apart by Today.
-	ListFulfillments(ctx context.Context, f FulfillmentFilter) ([]*Fulfillment, error)
+	// ListFulfillments returns fulfillments in ID order after the cursor.
+	ListFulfillments(ctx context.Context, q FulfillmentQuery) ([]*Fulfillment, error)
 	// SaveFulfillment writes a fulfillment's state, shipment details and
 	// lines (lines of quantity 0 are dropped).
 	SaveFulfillment(ctx context.Context, f *Fulfillment) error

@@ -149,25 +149,21 @@ func (tx *Tx) Fulfillment(ctx context.Context, id int64) (*backorder.Fulfillment
 // ListFulfillments returns fulfillments with their lines in ID order after
 // the cursor. Status is a wire status: ready is an open request whose hold
 // date is unset or not after Today, held one whose hold date is after Today.
-func (tx *Tx) ListFulfillments(ctx context.Context, ff backorder.FulfillmentFilter) ([]*backorder.Fulfillment, error) {
+func (tx *Tx) ListFulfillments(ctx context.Context, ff backorder.FulfillmentQuery) ([]*backorder.Fulfillment, error) {
 	var w where
 	w.add("f.id > ?", ff.After)
-	if ff.OrderID != "" {
-		w.add("f.order_id = ?", ff.OrderID)
-	}
-	if ff.SKU != "" {
-		w.add("f.id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)", ff.SKU)
-	}
-	switch ff.Status {
-	case "":
-	case backorder.FulfillmentReady:
-		w.conds = append(w.conds, "f.state = 'open'")
-		w.add("(coalesce(f.hold_until, '') = '' OR f.hold_until <= ?)", ff.Today)
-	case backorder.FulfillmentHeld:
-		w.conds = append(w.conds, "f.state = 'open'")
-		w.add("f.hold_until > ?", ff.Today)
-	default:
-		w.add("f.state = ?", ff.Status)
+	for _, c := range []struct {
+		cond, arg string
+	}{
+		{"f.order_id = ?", ff.OrderID},
+		{"f.id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)", ff.SKU},
+		{"f.state = ?", ff.State},
+		{"(f.hold_until IS NULL OR f.hold_until <= ?)", ff.HeldThrough},
+		{"f.hold_until > ?", ff.HeldAfter},
+	} {
+		if c.arg != "" {
+			w.add(c.cond, c.arg)
+		}
 	}
 	q := `SELECT ` + fulfillmentColumns + ` FROM fulfillments f WHERE ` + w.sql() + ` ORDER BY f.id LIMIT ` + w.arg(limit(ff.Limit))
 	var out []*backorder.Fulfillment

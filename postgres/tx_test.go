@@ -482,38 +482,6 @@ func TestTx_Fulfillments(t *testing.T) {
 		}
 	})
 
-	t.Run("List", func(t *testing.T) {
-		ids := func(f backorder.FulfillmentFilter) []int64 {
-			t.Helper()
-			got, err := tx.ListFulfillments(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out []int64
-			for _, f := range got {
-				out = append(out, f.ID)
-			}
-			return out
-		}
-		for _, tt := range []struct {
-			f    backorder.FulfillmentFilter
-			want []int64
-		}{
-			{backorder.FulfillmentFilter{}, []int64{fs[0].ID, fs[1].ID}},
-			{backorder.FulfillmentFilter{OrderID: "nope"}, nil},
-			{backorder.FulfillmentFilter{Status: "ready", Today: "2026-11-30"}, []int64{fs[0].ID}},
-			{backorder.FulfillmentFilter{Status: "held", Today: "2026-11-30"}, []int64{fs[1].ID}},
-			{backorder.FulfillmentFilter{Status: "ready", Today: "2026-12-01"}, []int64{fs[0].ID, fs[1].ID}},
-			{backorder.FulfillmentFilter{Status: "held", Today: "2026-12-01"}, nil},
-			{backorder.FulfillmentFilter{Status: "shipped"}, nil},
-			{backorder.FulfillmentFilter{After: fs[0].ID}, []int64{fs[1].ID}},
-		} {
-			if got := ids(tt.f); !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("ListFulfillments(%+v)=%v, want %v", tt.f, got, tt.want)
-			}
-		}
-	})
-
 	t.Run("OpenRequests", func(t *testing.T) {
 		m, err := tx.OpenRequests(ctx)
 		if err != nil {

@@ -143,33 +143,23 @@ func (tx *Tx) Fulfillment(ctx context.Context, id int64) (*backorder.Fulfillment
 }
 
 // ListFulfillments returns fulfillments with their lines in ID order after
-// the cursor. Status is a wire status: ready and held are open requests whose
-// hold date has, or has not, passed at f.Today; open selects both; shipped
-// and cancelled are states; "" selects all. Another status is EINVALID.
-func (tx *Tx) ListFulfillments(ctx context.Context, f backorder.FulfillmentFilter) ([]*backorder.Fulfillment, error) {
+// the cursor.
+func (tx *Tx) ListFulfillments(ctx context.Context, f backorder.FulfillmentQuery) ([]*backorder.Fulfillment, error) {
 	q := fulfillmentSelect + ` WHERE id > ?`
 	args := []any{f.After}
-	if f.OrderID != "" {
-		q += ` AND order_id = ?`
-		args = append(args, f.OrderID)
-	}
-	if f.SKU != "" {
-		q += ` AND id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)`
-		args = append(args, f.SKU)
-	}
-	switch f.Status {
-	case "":
-	case backorder.FulfillmentReady:
-		q += ` AND state = 'open' AND (hold_until IS NULL OR hold_until <= ?)`
-		args = append(args, f.Today)
-	case backorder.FulfillmentHeld:
-		q += ` AND state = 'open' AND hold_until > ?`
-		args = append(args, f.Today)
-	case backorder.FulfillmentOpen, backorder.FulfillmentShipped, backorder.FulfillmentCancelled:
-		q += ` AND state = ?`
-		args = append(args, f.Status)
-	default:
-		return nil, backorder.FieldErrorf(backorder.EINVALID, "status", "Status must be ready, held, shipped or cancelled.")
+	for _, c := range []struct {
+		cond, arg string
+	}{
+		{` AND order_id = ?`, f.OrderID},
+		{` AND id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)`, f.SKU},
+		{` AND state = ?`, f.State},
+		{` AND (hold_until IS NULL OR hold_until <= ?)`, f.HeldThrough},
+		{` AND hold_until > ?`, f.HeldAfter},
+	} {
+		if c.arg != "" {
+			q += c.cond
+			args = append(args, c.arg)
+		}
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, limit(f.Limit))

@@ -1157,7 +1157,7 @@ func testTxFulfillments(t *testing.T, open func(t *testing.T) backorder.Store) {
 			}
 		}
 		for sku, want := range map[string][]int64{"A": {fs[0].ID, fs[1].ID}, "B": {fs[0].ID}, "C": {}} {
-			got, err := tx.ListFulfillments(ctx, backorder.FulfillmentFilter{SKU: sku, Status: backorder.FulfillmentOpen})
+			got, err := tx.ListFulfillments(ctx, backorder.FulfillmentQuery{SKU: sku, State: backorder.FulfillmentOpen})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1214,23 +1214,24 @@ func testTxListFulfillments(t *testing.T, open func(t *testing.T) backorder.Stor
 	}
 	for _, tc := range []struct {
 		name string
-		f    backorder.FulfillmentFilter
+		f    backorder.FulfillmentQuery
 		want []int64
 	}{
-		{"All", backorder.FulfillmentFilter{}, id(0, 1, 2, 3, 4)},
-		{"Ready", backorder.FulfillmentFilter{Status: backorder.FulfillmentReady, Today: "2026-12-01"}, id(0, 3)},
-		{"ReadyBefore", backorder.FulfillmentFilter{Status: backorder.FulfillmentReady, Today: "2026-11-30"}, id(0)},
-		{"ReadyOnHoldDate", backorder.FulfillmentFilter{Status: backorder.FulfillmentReady, Today: "2026-12-10"}, id(0, 1, 3)},
-		{"Held", backorder.FulfillmentFilter{Status: backorder.FulfillmentHeld, Today: "2026-12-01"}, id(1)},
-		{"HeldBefore", backorder.FulfillmentFilter{Status: backorder.FulfillmentHeld, Today: "2026-11-30"}, id(1, 3)},
-		{"HeldNone", backorder.FulfillmentFilter{Status: backorder.FulfillmentHeld, Today: "2026-12-10"}, id()},
-		{"Shipped", backorder.FulfillmentFilter{Status: backorder.FulfillmentShipped, Today: "2026-12-01"}, id(2)},
-		{"Cancelled", backorder.FulfillmentFilter{Status: backorder.FulfillmentCancelled}, id(4)},
-		{"Order", backorder.FulfillmentFilter{OrderID: "ORD-2"}, id(3)},
-		{"OrderReady", backorder.FulfillmentFilter{OrderID: "ORD-1", Status: backorder.FulfillmentReady, Today: "2026-12-01"}, id(0)},
-		{"After", backorder.FulfillmentFilter{After: fs[1].ID}, id(2, 3, 4)},
-		{"Limit", backorder.FulfillmentFilter{Limit: 2}, id(0, 1)},
-		{"AfterLimit", backorder.FulfillmentFilter{After: fs[0].ID, Limit: 2}, id(1, 2)},
+		{"All", backorder.FulfillmentQuery{}, id(0, 1, 2, 3, 4)},
+		{"Open", backorder.FulfillmentQuery{State: backorder.FulfillmentOpen}, id(0, 1, 3)},
+		{"HeldThrough", backorder.FulfillmentQuery{State: backorder.FulfillmentOpen, HeldThrough: "2026-12-01"}, id(0, 3)},
+		{"HeldThroughBefore", backorder.FulfillmentQuery{State: backorder.FulfillmentOpen, HeldThrough: "2026-11-30"}, id(0)},
+		{"HeldThroughHoldDate", backorder.FulfillmentQuery{State: backorder.FulfillmentOpen, HeldThrough: "2026-12-10"}, id(0, 1, 3)},
+		{"HeldAfter", backorder.FulfillmentQuery{State: backorder.FulfillmentOpen, HeldAfter: "2026-12-01"}, id(1)},
+		{"HeldAfterBefore", backorder.FulfillmentQuery{State: backorder.FulfillmentOpen, HeldAfter: "2026-11-30"}, id(1, 3)},
+		{"HeldAfterNone", backorder.FulfillmentQuery{State: backorder.FulfillmentOpen, HeldAfter: "2026-12-10"}, id()},
+		{"Shipped", backorder.FulfillmentQuery{State: backorder.FulfillmentShipped}, id(2)},
+		{"Cancelled", backorder.FulfillmentQuery{State: backorder.FulfillmentCancelled}, id(4)},
+		{"Order", backorder.FulfillmentQuery{OrderID: "ORD-2"}, id(3)},
+		{"OrderHeldThrough", backorder.FulfillmentQuery{OrderID: "ORD-1", State: backorder.FulfillmentOpen, HeldThrough: "2026-12-01"}, id(0)},
+		{"After", backorder.FulfillmentQuery{After: fs[1].ID}, id(2, 3, 4)},
+		{"Limit", backorder.FulfillmentQuery{Limit: 2}, id(0, 1)},
+		{"AfterLimit", backorder.FulfillmentQuery{After: fs[0].ID, Limit: 2}, id(1, 2)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tx.ListFulfillments(ctx, tc.f)
@@ -1245,7 +1246,7 @@ func testTxListFulfillments(t *testing.T, open func(t *testing.T) backorder.Stor
 		})
 	}
 	t.Run("WithLines", func(t *testing.T) {
-		got, err := tx.ListFulfillments(ctx, backorder.FulfillmentFilter{OrderID: "ORD-2"})
+		got, err := tx.ListFulfillments(ctx, backorder.FulfillmentQuery{OrderID: "ORD-2"})
 		if err != nil {
 			t.Fatal(err)
 		} else if len(got) != 1 {
@@ -1716,7 +1717,7 @@ func testTxRollback(t *testing.T, open func(t *testing.T) backorder.Store) {
 	if es, err := r.Events(ctx, 0, 0); err != nil || len(es) != 0 {
 		t.Fatalf("Events=%v, %v, want none", es, err)
 	}
-	if fs, err := r.ListFulfillments(ctx, backorder.FulfillmentFilter{}); err != nil || len(fs) != 0 {
+	if fs, err := r.ListFulfillments(ctx, backorder.FulfillmentQuery{}); err != nil || len(fs) != 0 {
 		t.Fatalf("Fulfillments=%v, %v, want none", fs, err)
 	}
 	if ls, err := r.ListLostDemand(ctx, time.Time{}); err != nil || len(ls) != 0 {
