@@ -37,6 +37,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("PreorderHeldUntilRelease", func(t *testing.T) { t.Parallel(); testPreorder(t, open, writers) })
 	t.Run("Properties", func(t *testing.T) { testProperties(t, open, writers) })
 	t.Run("Concurrent", func(t *testing.T) { t.Parallel(); testConcurrent(t, open, writers) })
+	t.Run("ConcurrentPriority", func(t *testing.T) { t.Parallel(); testConcurrentPriority(t, open, writers) })
 	t.Run("IntakeRun", func(t *testing.T) { t.Parallel(); testIntakeRun(t, open) })
 	t.Run("ManyRequestsOneLine", func(t *testing.T) { t.Parallel(); testManyRequests(t, open, writers) })
 }
@@ -99,7 +100,7 @@ func MustCheck(t TB, svc *backorder.Service) {
 func MustFair(t TB, svc *backorder.Service, s *backorder.Settings) {
 	t.Helper()
 	if v := fairness(t, svc, s, &backorder.FairnessReplay{}, 0); len(v) > 0 {
-		t.Fatalf("fairness broken: %+v", v)
+		t.Fatalf("fairness broken %d times, first: %+v", len(v), v[:min(len(v), 5)])
 	}
 }
 
@@ -747,7 +748,7 @@ func testProperties(t *testing.T, open Opener, writers int) {
 				MustCheck(rt, svc)
 				mustShipWhatMay(rt, svc)
 				if v := fairness(rt, svc, &settings, replay, lastMove); len(v) > 0 {
-					rt.Fatalf("fairness broken: %+v", v)
+					rt.Fatalf("fairness broken %d times, first: %+v", len(v), v[:min(len(v), 5)])
 				}
 				ms, err := svc.Movements(ctx, backorder.MovementFilter{After: lastMove, Limit: 1000})
 				if err != nil {
@@ -778,6 +779,26 @@ func testConcurrent(t *testing.T, open Opener, writers int) {
 	MustFair(t, svc, nil)
 }
 
+// testConcurrentPriority is testConcurrent with the VIP and expedited rules
+// on: every fill must go to the first waiting line of the highest priority
+// class, oldest first within it, however the writes interleave.
+func testConcurrentPriority(t *testing.T, open Opener, writers int) {
+	svc, _ := MustService(t, open(t), writers)
+	settings := backorder.DefaultSettings()
+	settings.Priority.VIP.Enabled = true
+	settings.Priority.Expedited.Enabled = true
+	if _, err := svc.PutSettings(context.Background(), &settings); err != nil {
+		t.Fatal(err)
+	}
+	skus := []string{"P1", "P2"}
+	for _, s := range skus {
+		MustProduct(t, svc, s, 3, backorder.Policy{})
+	}
+	MustRunWorkload(t, []*backorder.Service{svc}, skus, 32, 40)
+	MustCheck(t, svc)
+	MustFair(t, svc, &settings)
+}
+
 // MustRunWorkload has workers concurrent workers, worker w using
 // svcs[w%len(svcs)], each make perWorker requests on the SKUs: place orders
 // (a third with a second line, often of another SKU), cancel their own
@@ -800,6 +821,12 @@ func MustRunWorkload(t *testing.T, svcs []*backorder.Service, skus []string, wor
 				case r < 6:
 					id := fmt.Sprintf("w%d-%d", w, i)
 					req := orderReq(id, fmt.Sprintf("c%d", w), skus[rng.IntN(len(skus))], int64(1+rng.IntN(4)))
+					// Some customers are VIPs and some orders go expedited:
+					// classes that count only where their rules are on.
+					req.Customer.VIP = w%4 == 0
+					if rng.IntN(4) == 0 {
+						req.Shipping = backorder.ShippingExpedited
+					}
 					if rng.IntN(3) == 0 {
 						req.Lines = append(req.Lines, backorder.LineRequest{SKU: skus[rng.IntN(len(skus))], Quantity: int64(1 + rng.IntN(3))})
 					}
