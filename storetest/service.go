@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -649,6 +651,38 @@ func testProperties(t *testing.T, open Opener, writers int) {
 			}
 			rt.Fatalf("unexpected error %v", err)
 		}
+		// Half the writes carry an Idempotency-Key; "retry" sends one of
+		// them again and wants its first outcome back with no second effect.
+		type keyed struct {
+			key, hash string
+			call      func(*backorder.Idempotency) (any, error)
+			res       []byte
+			code      string
+		}
+		var sent []*keyed
+		do := func(rt *rapid.T, call func(*backorder.Idempotency) (any, error)) error {
+			if !rapid.Bool().Draw(rt, "keyed") {
+				_, err := call(nil)
+				return err
+			}
+			k := &keyed{key: fmt.Sprintf("key-%d", len(sent)), hash: fmt.Sprintf("body-%d", len(sent)), call: call}
+			res, err := call(&backorder.Idempotency{Key: k.key, Hash: k.hash})
+			k.res, _ = json.Marshal(res)
+			k.code = backorder.ErrorCode(err)
+			sent = append(sent, k)
+			return err
+		}
+		stock := func() []backorder.Stock {
+			var out []backorder.Stock
+			for _, sku := range skus {
+				p, err := svc.Product(ctx, sku)
+				if err != nil {
+					rt.Fatal(err)
+				}
+				out = append(out, p.Stock)
+			}
+			return out
+		}
 		rt.Repeat(map[string]func(*rapid.T){
 			"product": func(rt *rapid.T) {
 				sku := rapid.SampledFrom(skus).Draw(rt, "sku")
@@ -686,19 +720,21 @@ func testProperties(t *testing.T, open Opener, writers int) {
 				for range rapid.IntRange(1, 3).Draw(rt, "lines") {
 					req.Lines = append(req.Lines, backorder.LineRequest{SKU: rapid.SampledFrom(skus).Draw(rt, "line_sku"), Quantity: int64(rapid.IntRange(1, 6).Draw(rt, "qty"))})
 				}
-				_, err := svc.PlaceOrder(ctx, req, nil)
+				err := do(rt, func(idem *backorder.Idempotency) (any, error) { return svc.PlaceOrder(ctx, req, idem) })
 				expect(err, backorder.EREFUSED)
 				if err == nil {
 					orders = append(orders, id)
 				}
 			},
 			"receipt": func(rt *rapid.T) {
-				_, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: rapid.SampledFrom(skus).Draw(rt, "sku"), Quantity: int64(rapid.IntRange(1, 12).Draw(rt, "qty"))}, nil)
+				req := &backorder.ReceiptRequest{SKU: rapid.SampledFrom(skus).Draw(rt, "sku"), Quantity: int64(rapid.IntRange(1, 12).Draw(rt, "qty"))}
+				err := do(rt, func(idem *backorder.Idempotency) (any, error) { return svc.Receive(ctx, req, idem) })
 				expect(err)
 			},
 			"adjust": func(rt *rapid.T) {
 				d := int64(rapid.IntRange(-6, 6).Filter(func(v int) bool { return v != 0 }).Draw(rt, "delta"))
-				_, err := svc.Adjust(ctx, &backorder.AdjustmentRequest{SKU: rapid.SampledFrom(skus).Draw(rt, "sku"), Delta: d, Reason: "count"}, nil)
+				req := &backorder.AdjustmentRequest{SKU: rapid.SampledFrom(skus).Draw(rt, "sku"), Delta: d, Reason: "count"}
+				err := do(rt, func(idem *backorder.Idempotency) (any, error) { return svc.Adjust(ctx, req, idem) })
 				expect(err, backorder.EINVALID)
 			},
 			"cancel": func(rt *rapid.T) {
@@ -710,14 +746,15 @@ func testProperties(t *testing.T, open Opener, writers int) {
 				if rapid.Bool().Draw(rt, "partial") {
 					req.Lines = []backorder.CancelLine{{SKU: rapid.SampledFrom(skus).Draw(rt, "sku"), Quantity: int64(rapid.IntRange(1, 3).Draw(rt, "qty"))}}
 				}
-				_, err := svc.CancelOrder(ctx, id, req, nil)
+				err := do(rt, func(idem *backorder.Idempotency) (any, error) { return svc.CancelOrder(ctx, id, req, idem) })
 				expect(err, backorder.ECONFLICT, backorder.ENOTFOUND)
 			},
 			"choose": func(rt *rapid.T) {
 				if len(orders) == 0 {
 					rt.Skip("no orders")
 				}
-				_, err := svc.ChooseSplit(ctx, rapid.SampledFrom(orders).Draw(rt, "order"), rapid.SampledFrom([]string{"ship_available", "ship_complete"}).Draw(rt, "choice"), nil)
+				id, choice := rapid.SampledFrom(orders).Draw(rt, "order"), rapid.SampledFrom([]string{"ship_available", "ship_complete"}).Draw(rt, "choice")
+				err := do(rt, func(idem *backorder.Idempotency) (any, error) { return svc.ChooseSplit(ctx, id, choice, idem) })
 				expect(err, backorder.ECONFLICT)
 			},
 			"ship": func(rt *rapid.T) {
@@ -727,7 +764,9 @@ func testProperties(t *testing.T, open Opener, writers int) {
 					rt.Skip("nothing ready")
 				}
 				f := rapid.SampledFrom(fs).Draw(rt, "fulfillment")
-				_, err = svc.ShipFulfillment(ctx, f.ID, &backorder.Shipment{Carrier: "UPS", Tracking: "T"}, nil)
+				err = do(rt, func(idem *backorder.Idempotency) (any, error) {
+					return svc.ShipFulfillment(ctx, f.ID, &backorder.Shipment{Carrier: "UPS", Tracking: "T"}, idem)
+				})
 				expect(err)
 			},
 			"settings": func(rt *rapid.T) {
@@ -740,6 +779,25 @@ func testProperties(t *testing.T, open Opener, writers int) {
 				_, err := svc.PutSettings(ctx, &s)
 				expect(err)
 				settings = s
+			},
+			"retry": func(rt *rapid.T) {
+				if len(sent) == 0 {
+					rt.Skip("no keyed request yet")
+				}
+				k := rapid.SampledFrom(sent).Draw(rt, "request")
+				before := stock()
+				idem := &backorder.Idempotency{Key: k.key, Hash: k.hash}
+				res, err := k.call(idem)
+				got, _ := json.Marshal(res)
+				if code := backorder.ErrorCode(err); code != k.code || string(got) != string(k.res) || !idem.Replayed {
+					rt.Fatalf("retry of %s: %s %s (replayed %v), first answered %s %s", k.key, code, got, idem.Replayed, k.code, k.res)
+				}
+				if _, err := k.call(&backorder.Idempotency{Key: k.key, Hash: "another request"}); backorder.ErrorCode(err) != backorder.EIDEMPOTENCY {
+					rt.Fatalf("%s reused for another request: err=%v", k.key, err)
+				}
+				if after := stock(); !slices.Equal(before, after) {
+					rt.Fatalf("retry of %s changed stock: %+v, then %+v", k.key, before, after)
+				}
 			},
 			"advance": func(rt *rapid.T) {
 				clock.Advance(time.Duration(rapid.IntRange(1, 72).Draw(rt, "hours")) * time.Hour)
