@@ -366,6 +366,14 @@ func (s *Service) SetMeta(ctx context.Context, key, value string) error {
 	return err
 }
 
+// AddMeta stores a small named value unless one is stored already, and
+// returns the value stored: value, or the one another writer stored first.
+func (s *Service) AddMeta(ctx context.Context, key, value string) (string, error) {
+	return write(s, nil, nil, func(ctx context.Context, tx Tx, now time.Time) (string, error) {
+		return tx.AddMeta(ctx, key, value)
+	})
+}
+
 func sortedSKUs[T any](items []T, sku func(T) string) []string {
 	out := make([]string, 0, len(items))
 	for _, it := range items {

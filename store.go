@@ -49,6 +49,9 @@ type Tx interface {
 	// Meta reads a small named value (such as the admin token hash); ENOTFOUND if unset.
 	Meta(ctx context.Context, key string) (string, error)
 	SetMeta(ctx context.Context, key, value string) error
+	// AddMeta stores value under key unless the key has a value already
+	// (set meanwhile by another writer too), and returns the value stored.
+	AddMeta(ctx context.Context, key, value string) (string, error)
 
 	// Product returns one product with its stock; ENOTFOUND if unknown.
 	Product(ctx context.Context, sku string) (*Product, error)

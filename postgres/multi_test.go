@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +33,38 @@ func TestMultiInstance(t *testing.T) {
 	storetest.MustRunWorkload(t, svcs, skus, 24, 30)
 	storetest.MustCheck(t, svcs[1])
 	storetest.MustFair(t, svcs[2], nil)
+}
+
+// TestMultiInstance_AddMeta has instances on one database store a value
+// under one key at once, as serve does with a new admin token hash on a
+// first start: one value wins, and every instance gets that one back.
+func TestMultiInstance_AddMeta(t *testing.T) {
+	t.Parallel()
+	url, schema := MustCreateSchema(t)
+	const n = 6
+	var svcs []*backorder.Service
+	for range n {
+		svc, _ := storetest.MustService(t, MustOpenSchema(t, url, schema), 1)
+		svcs = append(svcs, svc)
+	}
+	got := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, svc := range svcs {
+		wg.Go(func() {
+			got[i], errs[i] = svc.AddMeta(context.Background(), "admin_token_hash", fmt.Sprint("hash-", i))
+		})
+	}
+	wg.Wait()
+	stored, err := svcs[0].Meta(context.Background(), "admin_token_hash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if errs[i] != nil || got[i] != stored {
+			t.Fatalf("instance %d: %q, %v; stored %q", i, got[i], errs[i], stored)
+		}
+	}
 }
 
 // TestTx_LocksSharedOrderLines checks the lock that guards a line reachable

@@ -57,6 +57,19 @@ func (tx *Tx) SetMeta(ctx context.Context, key, value string) error {
 	return FormatError(err, "set meta", fmt.Sprintf("meta value %q", key))
 }
 
+// AddMeta stores value under key unless the key has one, and returns the
+// value stored. Of two racing writers, the second's insert waits for the
+// first and then does nothing; its read, a statement later, sees the first's.
+func (tx *Tx) AddMeta(ctx context.Context, key, value string) (string, error) {
+	subject := fmt.Sprintf("meta value %q", key)
+	if _, err := tx.tx.Exec(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, value); err != nil {
+		return "", FormatError(err, "add meta", subject)
+	}
+	var stored string
+	err := tx.tx.QueryRow(ctx, `SELECT value FROM meta WHERE key = $1`, key).Scan(&stored)
+	return stored, FormatError(err, "add meta", subject)
+}
+
 // IdempotencyRecords returns the stored outcomes of the keys that have one.
 func (tx *Tx) IdempotencyRecords(ctx context.Context, keys []string) (map[string]*backorder.IdempotencyRecord, error) {
 	out := make(map[string]*backorder.IdempotencyRecord)

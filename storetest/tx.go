@@ -261,6 +261,21 @@ func testTxMeta(t *testing.T, open func(t *testing.T) backorder.Store) {
 		_, err := mustRead(t, open(t)).Meta(ctx, "missing")
 		checkCode(t, err, backorder.ENOTFOUND)
 	})
+	t.Run("Add", func(t *testing.T) {
+		s := open(t)
+		mustWrite(t, s, func(tx backorder.Tx) {
+			for _, v := range []string{"first", "second"} {
+				if got, err := tx.AddMeta(ctx, "admin_token_hash", v); err != nil {
+					t.Fatal(err)
+				} else if got != "first" {
+					t.Fatalf("AddMeta(%q)=%q, want the value stored first", v, got)
+				}
+			}
+		})
+		if got, err := mustRead(t, s).Meta(ctx, "admin_token_hash"); err != nil || got != "first" {
+			t.Fatalf("Meta=%q, %v, want first", got, err)
+		}
+	})
 }
 
 func testTxProduct(t *testing.T, open func(t *testing.T) backorder.Store) {

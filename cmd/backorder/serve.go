@@ -149,8 +149,14 @@ func adminTokenHash(ctx context.Context, svc *backorder.Service, getenv func(str
 	}
 	token = "bo_" + hex.EncodeToString(raw)
 	hash = sha256.Sum256([]byte(token))
-	if err := svc.SetMeta(ctx, metaAdminToken, hex.EncodeToString(hash[:])); err != nil {
+	// Several instances may first start together on one database: the
+	// first hash stored wins, and only the instance that stored it shows
+	// its token; the others use the winner's hash and show nothing.
+	mine := hex.EncodeToString(hash[:])
+	if stored, err = svc.AddMeta(ctx, metaAdminToken, mine); err != nil {
 		return hash, "", err
+	} else if stored != mine {
+		return adminTokenHash(ctx, svc, getenv)
 	}
 	return hash, token, nil
 }
