@@ -1,0 +1,13 @@
+package backorder
+
+import (
+	"context"
+	"time"
+)
+
+// Write runs fn as one write of the group committer, with the Idempotency-Key
+// handling every service write has, so tests can give it functions no
+// service method has.
+func Write(s *Service, skus []string, idem *Idempotency, fn func(ctx context.Context, tx Tx, now time.Time) (string, error)) (string, error) {
+	return write(s, skus, idem, fn)
+}
