@@ -156,7 +156,10 @@ func (tx *Tx) ListFulfillments(ctx context.Context, ff backorder.FulfillmentQuer
 		cond, arg string
 	}{
 		{"f.order_id = ?", ff.OrderID},
-		{"f.id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)", ff.SKU},
+		// Paging through a SKU's requests reads the lines from the cursor
+		// on ($1, repeated for the lines so their key scan starts there),
+		// not every line again per page.
+		{"EXISTS (SELECT 1 FROM fulfillment_lines fl WHERE fl.fulfillment_id = f.id AND fl.fulfillment_id > $1 AND fl.sku = ?)", ff.SKU},
 		{"f.state = ?", ff.State},
 		{"(f.hold_until IS NULL OR f.hold_until <= ?)", ff.HeldThrough},
 		{"f.hold_until > ?", ff.HeldAfter},

@@ -151,7 +151,9 @@ func (tx *Tx) ListFulfillments(ctx context.Context, f backorder.FulfillmentQuery
 		cond, arg string
 	}{
 		{` AND order_id = ?`, f.OrderID},
-		{` AND id IN (SELECT fulfillment_id FROM fulfillment_lines WHERE sku = ?)`, f.SKU},
+		// A probe per candidate by the lines' primary key: paging through
+		// a SKU's requests reads each candidate once, not every line per page.
+		{` AND EXISTS (SELECT 1 FROM fulfillment_lines fl WHERE fl.fulfillment_id = fulfillments.id AND fl.sku = ?)`, f.SKU},
 		{` AND state = ?`, f.State},
 		{` AND (hold_until IS NULL OR hold_until <= ?)`, f.HeldThrough},
 		{` AND hold_until > ?`, f.HeldAfter},
