@@ -106,31 +106,20 @@ func write[T any](s *Service, skus []string, idem *Idempotency, fn func(ctx cont
 			if replayed, err := replay(recs[idem.Key], idem, &res, &outErr); replayed || err != nil {
 				return err
 			}
-		}
-		if idem == nil {
-			r, err := fn(ctx, tx, now)
-			var keep committed
-			if errors.As(err, &keep) {
-				outErr = keep.err
-			} else if err != nil {
+			// With a key, a refusal (an error of the domain, not a fault)
+			// is the request's outcome too: its writes are undone, but the
+			// refusal is kept under the key, so a retry gets it again and
+			// the key cannot be reused for another request.
+			if err := tx.Savepoint(ctx, "request"); err != nil {
 				return err
 			}
-			res = r
-			return nil
-		}
-		// With a key, a refusal (an error of the domain, not a fault) is the
-		// request's outcome too: its writes are undone, but the refusal is
-		// kept under the key, so a retry gets it again and the key cannot be
-		// reused for another request.
-		if err := tx.Savepoint(ctx, "request"); err != nil {
-			return err
 		}
 		r, err := fn(ctx, tx, now)
 		var keep committed
 		switch {
 		case errors.As(err, &keep):
 			outErr = keep.err
-		case err != nil && refusal(err) && !s.c.retryable(err):
+		case idem != nil && err != nil && refusal(err) && !s.c.retryable(err):
 			if err := tx.RollbackTo(ctx, "request"); err != nil {
 				return err
 			}
@@ -139,6 +128,9 @@ func write[T any](s *Service, skus []string, idem *Idempotency, fn func(ctx cont
 			return err
 		default:
 			res = r
+		}
+		if idem == nil {
+			return nil
 		}
 		if err := tx.Release(ctx, "request"); err != nil {
 			return err
@@ -269,12 +261,7 @@ func rehold(ctx context.Context, tx Tx, sku string) error {
 	if err != nil || len(fs) == 0 {
 		return err
 	}
-	var orders []string
-	for _, f := range fs {
-		orders = append(orders, f.OrderID)
-	}
-	slices.Sort(orders)
-	lines, err := tx.Lines(ctx, slices.Compact(orders))
+	lines, err := tx.Lines(ctx, sortedUnique(fs, func(f *Fulfillment) string { return f.OrderID }))
 	if err != nil {
 		return err
 	}
@@ -374,10 +361,11 @@ func (s *Service) AddMeta(ctx context.Context, key, value string) (string, error
 	})
 }
 
-func sortedSKUs[T any](items []T, sku func(T) string) []string {
+// sortedUnique returns the keys of items, sorted, each once.
+func sortedUnique[T any](items []T, key func(T) string) []string {
 	out := make([]string, 0, len(items))
 	for _, it := range items {
-		out = append(out, sku(it))
+		out = append(out, key(it))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

@@ -9,11 +9,11 @@ import (
 // Fulfillments lists fulfillment requests; Status ready lists what the
 // warehouse may ship now.
 func (s *Service) Fulfillments(ctx context.Context, f FulfillmentFilter) ([]*Fulfillment, error) {
-	if _, err := f.query(s.Now()); err != nil {
-		return nil, err
-	}
 	return read(ctx, s, func(tx Tx, now time.Time) ([]*Fulfillment, error) {
-		q, _ := f.query(now)
+		q, err := f.query(now)
+		if err != nil {
+			return nil, err
+		}
 		fs, err := tx.ListFulfillments(ctx, q)
 		for _, x := range fs {
 			x.Resolve(now)
@@ -46,7 +46,7 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 	if err != nil {
 		return nil, err
 	}
-	skus := sortedSKUs(f0.Lines, func(l FulfillmentLine) string { return l.SKU })
+	skus := sortedUnique(f0.Lines, func(l FulfillmentLine) string { return l.SKU })
 	return write(s, skus, idem, func(ctx context.Context, tx Tx, now time.Time) (*Fulfillment, error) {
 		f, err := tx.Fulfillment(ctx, id)
 		if err != nil {

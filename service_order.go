@@ -18,7 +18,7 @@ func (s *Service) PlaceOrder(ctx context.Context, req *OrderRequest, idem *Idemp
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	skus := sortedSKUs(req.Lines, func(l LineRequest) string { return l.SKU })
+	skus := sortedUnique(req.Lines, func(l LineRequest) string { return l.SKU })
 	it := &intakeOp{req: req, skus: skus, idem: idem}
 	if err := s.c.submitOp(&writeOp{skus: skus, kind: s.intake, arg: it}); err != nil {
 		return nil, err
@@ -349,7 +349,7 @@ func (s *Service) orderSKUs(ctx context.Context, id string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		return sortedSKUs(o.Lines, func(l *Line) string { return l.SKU }), nil
+		return sortedUnique(o.Lines, func(l *Line) string { return l.SKU }), nil
 	})
 }
 
