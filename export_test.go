@@ -9,5 +9,7 @@ import (
 // handling every service write has, so tests can give it functions no
 // service method has.
 func Write(s *Service, skus []string, idem *Idempotency, fn func(ctx context.Context, tx Tx, now time.Time) (string, error)) (string, error) {
-	return write(s, skus, idem, fn)
+	return write(context.Background(), s, skus, idem, func(ctx context.Context, tx *writeTx, now time.Time) (string, error) {
+		return fn(ctx, tx, now)
+	})
 }

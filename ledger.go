@@ -1,7 +1,6 @@
 package backorder
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -39,36 +38,6 @@ type MovementFilter struct {
 	Kind    string
 	After   int64
 	Limit   int
-}
-
-// Event is an outbox entry written in the transaction that caused it; the
-// notifier delivers it after commit.
-type Event struct {
-	ID      int64           `json:"id"`
-	At      time.Time       `json:"at"`
-	Kind    string          `json:"kind"`
-	OrderID string          `json:"order_id,omitempty"`
-	SKU     string          `json:"sku,omitempty"`
-	Payload json.RawMessage `json:"payload,omitempty"`
-}
-
-// Event kinds.
-const (
-	EventOrderAccepted    = "order.accepted"
-	EventOrderAllocated   = "order.allocated"
-	EventOrderCancelled   = "order.cancelled"
-	EventOrderShipped     = "order.shipped"
-	EventOrderSplitChosen = "order.split_chosen"
-)
-
-// IdempotencyRecord is the stored outcome of a request made with an
-// Idempotency-Key: the result as JSON, or the error it ended with.
-type IdempotencyRecord struct {
-	Key         string    `json:"key"`
-	RequestHash string    `json:"request_hash"`
-	Result      []byte    `json:"result,omitempty"`
-	Error       *Error    `json:"error,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
 }
 
 // LedgerTotals are the sums of movements for one SKU or one line, by kind.

@@ -2,7 +2,6 @@ package backorder
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 )
 
@@ -47,7 +46,7 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 		return nil, err
 	}
 	skus := sortedUnique(f0.Lines, func(l FulfillmentLine) string { return l.SKU })
-	return write(s, skus, idem, func(ctx context.Context, tx Tx, now time.Time) (*Fulfillment, error) {
+	return write(ctx, s, skus, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*Fulfillment, error) {
 		f, err := tx.Fulfillment(ctx, id)
 		if err != nil {
 			return nil, err
@@ -99,10 +98,11 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 		if err := saveStock(ctx, tx, products, all); err != nil {
 			return nil, err
 		}
-		payload, _ := json.Marshal(map[string]any{"fulfillment_id": f.ID, "carrier": f.Carrier, "tracking": f.Tracking, "estimated_delivery": f.EstimatedDelivery})
-		if err := tx.AppendEvents(ctx, []Event{{At: now, Kind: EventOrderShipped, OrderID: f.OrderID, Payload: payload}}); err != nil {
+		e, err := NewEvent(now, f.OrderID, "", &OrderShippedPayload{FulfillmentID: f.ID, Carrier: f.Carrier, Tracking: f.Tracking, EstimatedDelivery: f.EstimatedDelivery, Lines: f.Lines})
+		if err != nil {
 			return nil, err
 		}
+		tx.Emit(e)
 		f.Resolve(now)
 		return f, nil
 	})

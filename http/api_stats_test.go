@@ -36,7 +36,7 @@ func TestStats(t *testing.T) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		if want := []string{"batches", "fallbacks", "key_races", "queued", "retries", "writes"}; !slices.Equal(keys, want) {
+		if want := []string{"abandoned", "batches", "fallbacks", "key_races", "queued", "retries", "writes"}; !slices.Equal(keys, want) {
 			t.Fatalf("fields=%v, want %v", keys, want)
 		}
 	})

@@ -1,0 +1,124 @@
+package backorder
+
+import (
+	"context"
+	"time"
+)
+
+// PutProduct creates or replaces a product's description and policy. Its stock
+// is kept. It reports whether the product is new. Returns EINVALID for a bad field.
+func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, bool, error) {
+	if err := in.Validate(); err != nil {
+		return nil, false, err
+	}
+	type result struct {
+		p       *Product
+		created bool
+	}
+	r, err := write(ctx, s, []string{in.SKU}, nil, func(ctx context.Context, tx *writeTx, now time.Time) (result, error) {
+		p, err := tx.Product(ctx, in.SKU)
+		created := ErrorCode(err) == ENOTFOUND
+		if created {
+			p = &Product{SKU: in.SKU, CreatedAt: now, Stock: Stock{SKU: in.SKU}}
+		} else if err != nil {
+			return result{}, err
+		}
+		holdBefore := holdDate(p)
+		p.Name, p.PriceCents, p.Currency, p.Status, p.ReleaseDate, p.Policy = in.Name, in.PriceCents, in.Currency, in.Status, in.ReleaseDate, in.Policy
+		p.UpdatedAt = now
+		if err := tx.PutProduct(ctx, p); err != nil {
+			return result{}, err
+		}
+		// A pre-order whose release date moves (or that is released early)
+		// ships from the new date: its open units and requests follow.
+		if hold := holdDate(p); !created && hold != holdBefore {
+			if err := tx.SetReleaseDate(ctx, p.SKU, hold); err != nil {
+				return result{}, err
+			}
+			if err := rehold(ctx, tx, p.SKU); err != nil {
+				return result{}, err
+			}
+		}
+		settings, err := tx.Settings(ctx)
+		if err != nil {
+			return result{}, err
+		}
+		p.Resolve(settings)
+		return result{p, created}, nil
+	})
+	return r.p, r.created, err
+}
+
+// rehold moves the hold of every open fulfillment request carrying units of
+// sku to the latest ship-from date among its lines (HoldUntil), after the
+// SKU's release date moved.
+func rehold(ctx context.Context, tx Tx, sku string) error {
+	fs, err := every(func(after int64) ([]*Fulfillment, error) {
+		return tx.ListFulfillments(ctx, FulfillmentQuery{SKU: sku, State: FulfillmentOpen, After: after, Limit: pageLimit})
+	}, func(f *Fulfillment) int64 { return f.ID })
+	if err != nil || len(fs) == 0 {
+		return err
+	}
+	lines, err := tx.Lines(ctx, sortedUnique(fs, func(f *Fulfillment) string { return f.OrderID }))
+	if err != nil {
+		return err
+	}
+	from := map[int64]string{}
+	for _, ls := range lines {
+		for _, l := range ls {
+			from[l.ID] = l.AvailableFrom
+		}
+	}
+	var moved []*Fulfillment
+	for _, f := range fs {
+		if hold := HoldUntil(f.Lines, from); hold != f.HoldUntil {
+			f.HoldUntil = hold
+			moved = append(moved, f)
+		}
+	}
+	return tx.SaveHolds(ctx, moved)
+}
+
+// holdDate is the date a product's units ship from: its release date while
+// it takes pre-orders, otherwise none.
+func holdDate(p *Product) string {
+	if p.Status == StatusPreorder {
+		return p.ReleaseDate
+	}
+	return ""
+}
+
+// Product returns a product with its effective policy and live quantities.
+// Returns ENOTFOUND if the SKU is unknown.
+func (s *Service) Product(ctx context.Context, sku string) (*Product, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (*Product, error) {
+		p, err := tx.Product(ctx, sku)
+		if err != nil {
+			return nil, err
+		}
+		settings, err := tx.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.Resolve(settings)
+		return p, nil
+	})
+}
+
+// Products lists products in SKU order.
+func (s *Service) Products(ctx context.Context, f ProductFilter) ([]*Product, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) ([]*Product, error) {
+		ps, err := tx.ListProducts(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		settings, err := tx.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			p.Resolve(settings)
+		}
+		return ps, nil
+	})
+}

@@ -1,0 +1,42 @@
+package backorder
+
+import (
+	"context"
+	"time"
+)
+
+// Settings returns the shop settings.
+func (s *Service) Settings(ctx context.Context) (*Settings, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (*Settings, error) { return tx.Settings(ctx) })
+}
+
+// PutSettings replaces the shop settings. Returns EINVALID for a bad field.
+func (s *Service) PutSettings(ctx context.Context, in *Settings) (*Settings, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	return write(ctx, s, nil, nil, func(ctx context.Context, tx *writeTx, now time.Time) (*Settings, error) {
+		return in, tx.PutSettings(ctx, in)
+	})
+}
+
+// Meta and SetMeta read and write small named values, such as the admin token hash.
+func (s *Service) Meta(ctx context.Context, key string) (string, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (string, error) { return tx.Meta(ctx, key) })
+}
+
+// SetMeta writes a small named value.
+func (s *Service) SetMeta(ctx context.Context, key, value string) error {
+	_, err := write(ctx, s, nil, nil, func(ctx context.Context, tx *writeTx, now time.Time) (struct{}, error) {
+		return struct{}{}, tx.SetMeta(ctx, key, value)
+	})
+	return err
+}
+
+// AddMeta stores a small named value unless one is stored already, and
+// returns the value stored: value, or the one another writer stored first.
+func (s *Service) AddMeta(ctx context.Context, key, value string) (string, error) {
+	return write(ctx, s, nil, nil, func(ctx context.Context, tx *writeTx, now time.Time) (string, error) {
+		return tx.AddMeta(ctx, key, value)
+	})
+}
