@@ -49,16 +49,16 @@ func (f *Fulfillment) relink() {
 	}
 }
 
-// Resolve sets the wire status of a fulfillment at now: an open request is
-// held while its hold date is after today, and ready otherwise.
-func (f *Fulfillment) Resolve(now time.Time) {
-	f.Status = f.State
-	if f.State == FulfillmentOpen {
-		f.Status = FulfillmentReady
-		if f.HoldUntil > now.Format(DateLayout) { // "" (no hold) is before every date
-			f.Status = FulfillmentHeld
-		}
+// DeriveStatus is the wire status of a fulfillment at now: an open request
+// is held while its hold date is after today, and ready otherwise.
+func (f *Fulfillment) DeriveStatus(now time.Time) string {
+	if f.State != FulfillmentOpen {
+		return f.State
 	}
+	if f.HoldUntil > now.Format(DateLayout) { // "" (no hold) is before every date
+		return FulfillmentHeld
+	}
+	return FulfillmentReady
 }
 
 // FulfillmentFilter selects fulfillments by what a caller sees: Status is a
@@ -172,7 +172,7 @@ func PlanFulfillment(o *Order, now time.Time) []*Fulfillment {
 		return 0
 	})
 	for _, f := range out {
-		f.Resolve(now)
+		f.Status = f.DeriveStatus(now)
 	}
 	return out
 }

@@ -10,7 +10,7 @@ import (
 // made units available (receipt, upward adjustment, released allocation): it
 // reads the SKU's queue, allocates in fill order with partial fills, creates
 // the fulfillment requests the split policies allow, and queues one event per
-// order for the notifier. It updates st and returns what it allocated.
+// order to the outbox. It updates st and returns what it allocated.
 // Afterwards no unit of the SKU is available while a backorder waits.
 func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stock) ([]Allocation, []*Fulfillment, error) {
 	if st.Available() <= 0 || st.Backordered <= 0 {

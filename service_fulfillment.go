@@ -15,7 +15,7 @@ func (s *Service) Fulfillments(ctx context.Context, f FulfillmentFilter) ([]*Ful
 		}
 		fs, err := tx.ListFulfillments(ctx, q)
 		for _, x := range fs {
-			x.Resolve(now)
+			x.Status = x.DeriveStatus(now)
 		}
 		return fs, err
 	})
@@ -28,7 +28,7 @@ func (s *Service) Fulfillment(ctx context.Context, id int64) (*Fulfillment, erro
 		if err != nil {
 			return nil, err
 		}
-		f.Resolve(now)
+		f.Status = f.DeriveStatus(now)
 		return f, nil
 	})
 }
@@ -51,7 +51,7 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 		if err != nil {
 			return nil, err
 		}
-		f.Resolve(now)
+		f.Status = f.DeriveStatus(now)
 		if f.Status != FulfillmentReady {
 			return nil, Errorf(ECONFLICT, "Fulfillment %d is %s and cannot ship%s.", f.ID, f.Status, heldNote(f))
 		}
@@ -103,7 +103,7 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 			return nil, err
 		}
 		tx.Emit(e)
-		f.Resolve(now)
+		f.Status = f.DeriveStatus(now)
 		return f, nil
 	})
 }

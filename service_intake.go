@@ -108,7 +108,7 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 	// Decide each order in turn; the stock in products moves as they go.
 	var lost []LostDemand
 	var orders []*Order
-	run := map[string]map[string]int64{} // customer → SKU → units backordered in this run
+	backorderedInRun := map[string]map[string]int64{} // customer → SKU → units backordered by this run's orders
 	changed := map[string]bool{}
 	for _, it := range todo {
 		req := it.req
@@ -116,7 +116,7 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 			it.err, it.keep = FieldErrorf(ECONFLICT, "id", "Order %s already exists.", req.ID), true
 			continue
 		}
-		waiting, err := customerWaiting(ctx, tx, settings, products, req, it.skus, run[req.Customer.ID])
+		waiting, err := customerWaiting(ctx, tx, settings, products, req, it.skus, backorderedInRun[req.Customer.ID])
 		if err != nil {
 			return err
 		}
@@ -147,10 +147,10 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 				changed[l.SKU] = true
 			}
 			if l.Backordered > 0 {
-				if run[req.Customer.ID] == nil {
-					run[req.Customer.ID] = map[string]int64{}
+				if backorderedInRun[req.Customer.ID] == nil {
+					backorderedInRun[req.Customer.ID] = map[string]int64{}
 				}
-				run[req.Customer.ID][l.SKU] += l.Backordered
+				backorderedInRun[req.Customer.ID][l.SKU] += l.Backordered
 			}
 		}
 		it.res, it.keep = o, true
@@ -282,9 +282,10 @@ func (s *Service) prefetchOrders(ctx context.Context, tx *writeTx, ops []*groupc
 }
 
 // customerWaiting returns the units the customer has waiting per SKU of the
-// request (skus, sorted), counting those of this run (run), when a product of the request
+// request (skus, sorted), counting those backordered by earlier orders of
+// this run (inRun), when a product of the request
 // limits backorders per customer; otherwise nil, without a read.
-func customerWaiting(ctx context.Context, tx Tx, settings *Settings, products map[string]*Product, req *OrderRequest, skus []string, run map[string]int64) (map[string]int64, error) {
+func customerWaiting(ctx context.Context, tx Tx, settings *Settings, products map[string]*Product, req *OrderRequest, skus []string, inRun map[string]int64) (map[string]int64, error) {
 	limited := false
 	for _, l := range req.Lines {
 		if p := products[l.SKU]; p != nil && settings.Effective(p.Policy).MaxBackorderPerCustomer != nil {
@@ -302,7 +303,7 @@ func customerWaiting(ctx context.Context, tx Tx, settings *Settings, products ma
 	if waiting == nil {
 		waiting = map[string]int64{}
 	}
-	for sku, n := range run {
+	for sku, n := range inRun {
 		waiting[sku] += n
 	}
 	return waiting, nil
