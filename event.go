@@ -62,13 +62,6 @@ type EventLine struct {
 	Cancelled   int64  `json:"cancelled"`
 }
 
-// EventAllocation is units allocated to a line, with the reason they went there.
-type EventAllocation struct {
-	LineID   int64  `json:"line_id"`
-	Quantity int64  `json:"quantity"`
-	Reason   string `json:"reason"`
-}
-
 // OrderAcceptedPayload (order.accepted): an order was placed. Lines have
 // their units allocated from stock and backordered; FulfillmentIDs are the
 // requests made at once for what may ship now.
@@ -80,15 +73,17 @@ type OrderAcceptedPayload struct {
 }
 
 // OrderAllocatedPayload (order.allocated): stock that arrived or was
-// released went to waiting lines of the order, all of the event's SKU.
-// Status is the order's status after it when the allocation saw all of the
-// order's lines, and absent otherwise (an order of several lines that ships
-// what is available is filled line by line).
+// released went to waiting lines of the order: Units of the event's SKU in
+// all (GET /v1/orders/{id} lists each allocation with its reason). Status is
+// the order's status after it when the allocation saw all of the order's
+// lines, and absent otherwise (an order of several lines that ships what is
+// available is filled line by line). The payload stays small: a large
+// restock writes one per order filled.
 type OrderAllocatedPayload struct {
 	Versioned
-	Status         string            `json:"status,omitempty"`
-	Allocations    []EventAllocation `json:"allocations"`
-	FulfillmentIDs []int64           `json:"fulfillment_ids,omitempty"`
+	Status         string  `json:"status,omitempty"`
+	Units          int64   `json:"units"`
+	FulfillmentIDs []int64 `json:"fulfillment_ids,omitempty"`
 }
 
 // OrderCancelledPayload (order.cancelled): units of the order were

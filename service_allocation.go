@@ -33,7 +33,7 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 	// one order come with two copies of its header; the first is kept.
 	var orders []*Order
 	var full []bool                            // per order: all its lines are loaded (it is in multi)
-	var given [][]EventAllocation              // per order: what it was allocated, for its event
+	var units []int64                          // per order: units allocated, for its event
 	index := make(map[string]int, len(allocs)) // order ID → its place in orders
 	var multi []string                         // orders whose other lines must be loaded
 	moves := make([]Movement, len(allocs))
@@ -50,7 +50,7 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 			index[a.OrderID] = k
 			orders = append(orders, e.Order)
 			full = append(full, false)
-			given = append(given, nil)
+			units = append(units, 0)
 			o := e.Order
 			// Shipping what is available needs only the lines just filled:
 			// their siblings never hold allocated units not yet requested.
@@ -62,7 +62,7 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 		}
 		o := orders[k]
 		o.Lines = append(o.Lines, e.Line)
-		given[k] = append(given[k], EventAllocation{LineID: a.LineID, Quantity: a.Quantity, Reason: a.Reason})
+		units[k] += a.Quantity
 	}
 	// An order with several lines needs all of them to decide what ships.
 	var allocated map[int64]bool // lines filled, of the orders in multi
@@ -121,18 +121,20 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 			return nil, nil, err
 		}
 	}
+	events := make([]Event, len(orders))
 	for i, o := range orders {
 		// The order's status only when all its lines are at hand.
 		status := ""
 		if len(o.Lines) == o.LineCount {
 			status = o.DeriveStatus()
 		}
-		e, err := NewEvent(now, o.ID, st.SKU, &OrderAllocatedPayload{Status: status, Allocations: given[i], FulfillmentIDs: fulfillmentIDs(perOrder[i])})
+		e, err := NewEvent(now, o.ID, st.SKU, &OrderAllocatedPayload{Status: status, Units: units[i], FulfillmentIDs: fulfillmentIDs(perOrder[i])})
 		if err != nil {
 			return nil, nil, err
 		}
-		tx.Emit(e)
+		events[i] = e
 	}
+	tx.Emit(events...)
 	st.Allocated += total
 	st.Backordered -= total
 	return allocs, fs, nil

@@ -57,8 +57,7 @@ func testEventPayloads(t *testing.T, open Opener, writers int) {
 			what = fmt.Sprintf("%s %s alloc=%d back=%d ful=%d", p.Status, l.SKU, l.Allocated, l.Backordered, len(p.FulfillmentIDs))
 		case *backorder.OrderAllocatedPayload:
 			version = p.Version
-			a := p.Allocations[0]
-			what = fmt.Sprintf("%s %s %d:%s n=%d ful=%d", p.Status, e.SKU, a.Quantity, a.Reason, len(p.Allocations), len(p.FulfillmentIDs))
+			what = fmt.Sprintf("%s %s units=%d ful=%d", p.Status, e.SKU, p.Units, len(p.FulfillmentIDs))
 		case *backorder.OrderShippedPayload:
 			version = p.Version
 			what = fmt.Sprintf("%d %s %s %s %s:%d", p.FulfillmentID-fs[0].ID, p.Carrier, p.Tracking, p.EstimatedDelivery, p.Lines[0].SKU, p.Lines[0].Quantity)
@@ -81,7 +80,7 @@ func testEventPayloads(t *testing.T, open Opener, writers int) {
 		"order.accepted A: allocated W alloc=2 back=0 ful=1",
 		"order.accepted B: partially_backordered W alloc=1 back=3 ful=1",
 		"order.accepted CHOOSE: partially_backordered CH alloc=1 back=2 ful=0",
-		"order.allocated B: partially_backordered W 2:fifo n=1 ful=1",
+		"order.allocated B: partially_backordered W units=2 ful=1",
 		"order.shipped A: 0 UPS 1Z999 2026-02-18 W:2",
 		`order.cancelled B: cancelled "found it elsewhere" cancelled=4 alloc=0 back=0`,
 		"order.split_chosen CHOOSE: ship_available partially_backordered ful=1",
