@@ -56,7 +56,9 @@ type LineCancel struct {
 
 // PlanCancel decides which units of an order a cancellation takes. Backordered
 // units go first, then allocated units not yet requested for shipping, then
-// units in open fulfillment requests. Shipped units are never cancelled.
+// units in open fulfillment requests, across all the lines a cancellation
+// names at once (an order may have several lines of one SKU). Shipped units
+// are never cancelled.
 // Returns ECONFLICT when the order (or a named line) has fewer open units than
 // asked for, and ENOTFOUND for a line or SKU that is not on the order.
 func PlanCancel(o *Order, r *CancelRequest) ([]LineCancel, error) {
@@ -112,11 +114,18 @@ func PlanCancel(o *Order, r *CancelRequest) ([]LineCancel, error) {
 		if q == 0 || q > open {
 			return nil, FieldErrorf(ECONFLICT, field+".quantity", "Cannot cancel %d units: only %d are open (not shipped or cancelled).", max(q, 1), open)
 		}
-		for _, l := range lines {
-			take := min(q, l.Open()-want[l.ID])
-			if take > 0 {
-				add(l, take)
-				q -= take
+		// Tier by tier across all the named lines: every waiting unit of
+		// them before any allocated one, and allocated units not yet
+		// requested before requested ones. So cancelling some units of a SKU
+		// the order has on several lines releases no allocation while one of
+		// those lines still waits (the release would only be allocated
+		// again, perhaps to another customer).
+		for _, tier := range cancelTiers {
+			for _, l := range lines {
+				if take := min(q, tier(l)-want[l.ID]); take > 0 {
+					add(l, take)
+					q -= take
+				}
 			}
 		}
 	}
@@ -131,6 +140,17 @@ func PlanCancel(o *Order, r *CancelRequest) ([]LineCancel, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// cancelTiers are the order in which a cancellation takes a line's open
+// units, each as the units of the line it may have taken once its tier is
+// done: waiting units, then allocated units not yet requested for shipping,
+// then units in open fulfillment requests. LineCancel splits a line's units
+// the same way.
+var cancelTiers = []func(l *Line) int64{
+	func(l *Line) int64 { return l.Backordered },
+	func(l *Line) int64 { return l.Backordered + l.Allocated - l.Fulfilling },
+	func(l *Line) int64 { return l.Open() },
 }
 
 // Apply moves the planned units to Cancelled on the line.

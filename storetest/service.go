@@ -43,6 +43,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("IntakeRun", func(t *testing.T) { t.Parallel(); testIntakeRun(t, open) })
 	t.Run("ManyRequestsOneLine", func(t *testing.T) { t.Parallel(); testManyRequests(t, open, writers) })
 	t.Run("EventPayloads", func(t *testing.T) { t.Parallel(); testEventPayloads(t, open, writers) })
+	t.Run("CancelSameSKULines", func(t *testing.T) { t.Parallel(); testCancelSameSKULines(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
