@@ -25,6 +25,12 @@ type PriorityRules struct {
 	NeedBy    PriorityRule `json:"need_by"`
 }
 
+// Any reports whether a priority rule is on; with none, the fill order is
+// strict FIFO.
+func (r PriorityRules) Any() bool {
+	return r.VIP.Enabled || r.Expedited.Enabled || r.Wholesale.Enabled || r.NeedBy.Enabled
+}
+
 // PriorityRule is one priority exception. MinUnits applies to the wholesale
 // rule (an order of more than MinUnits units counts as large; 0 means only the
 // customer's wholesale flag counts); WithinDays applies to the need-by rule.
