@@ -29,6 +29,9 @@ type Movement struct {
 	LineID    int64     `json:"line_id,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
 	Reference string    `json:"reference,omitempty"`
+	// CauseID is, on an allocation from the queue, the movement that made
+	// the units available: a receipt, an adjustment or a release.
+	CauseID int64 `json:"cause_id,omitempty"`
 }
 
 // MovementFilter selects movements in ID order. After is the last ID seen.
@@ -36,6 +39,7 @@ type MovementFilter struct {
 	SKU     string
 	OrderID string
 	Kind    string
+	CauseID int64 // movements caused by this one (allocations from the queue)
 	After   int64
 	Limit   int
 }

@@ -1,7 +1,10 @@
 package backorder
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,8 +22,16 @@ func CursorOf(e *QueueEntry) QueueCursor {
 	return QueueCursor{AcceptedAt: e.Order.AcceptedAt, Seq: e.Order.Seq, LineID: e.Line.ID}
 }
 
+// QueueQuery selects a page of a SKU's waiting lines: Limit of them after
+// the cursor After, in FIFO order (Tx.WaitingLines).
+type QueueQuery struct {
+	SKU   string
+	After QueueCursor
+	Limit int
+}
+
 // QueuePage reads up to limit waiting lines of one SKU after a cursor, in
-// FIFO order; fewer than limit means the queue ends there.
+// FIFO order; an empty page means the queue ends there.
 type QueuePage func(after QueueCursor, limit int) ([]QueueEntry, error)
 
 // ClassBudget is the units a priority class (the waiting lines of one score)
@@ -71,7 +82,7 @@ func FillQueue(available int64, s *Settings, now time.Time, pageSize int, page Q
 	budgets := []ClassBudget{{Score: 0, Units: available}}
 	if s.Priority.Any() {
 		waiting := map[int]int64{}
-		if err := eachPage(pageSize, page, func(es []QueueEntry) (bool, error) {
+		if err := eachPage(QueueCursor{}, pageSize, page, func(es []QueueEntry) (bool, error) {
 			for i := range es {
 				waiting[s.PriorityOf(&es[i], now).Score] += es[i].Line.Backordered
 			}
@@ -84,7 +95,7 @@ func FillQueue(available int64, s *Settings, now time.Time, pageSize int, page Q
 	var total int64
 	for _, b := range budgets {
 		left := b.Units
-		err := eachPage(pageSize, page, func(es []QueueEntry) (bool, error) {
+		err := eachPage(QueueCursor{}, pageSize, page, func(es []QueueEntry) (bool, error) {
 			var allocs []Allocation
 			var to []QueueEntry
 			for i := range es {
@@ -116,10 +127,9 @@ func FillQueue(available int64, s *Settings, now time.Time, pageSize int, page Q
 	return total, nil
 }
 
-// eachPage reads a queue page by page and gives each to fn until fn says
-// stop, or the queue ends.
-func eachPage(size int, page QueuePage, fn func([]QueueEntry) (more bool, err error)) error {
-	var after QueueCursor
+// eachPage reads a queue page by page from after and gives each to fn until
+// fn says stop, or the queue ends.
+func eachPage(after QueueCursor, size int, page QueuePage, fn func([]QueueEntry) (more bool, err error)) error {
 	for {
 		es, err := page(after, size)
 		if err != nil {
@@ -129,9 +139,108 @@ func eachPage(size int, page QueuePage, fn func([]QueueEntry) (more bool, err er
 			return nil
 		}
 		more, err := fn(es)
-		if err != nil || !more || len(es) < size {
+		if err != nil || !more {
 			return err
 		}
 		after = CursorOf(&es[len(es)-1])
 	}
+}
+
+// QueueListCursor is where a listing of a queue in fill order stopped: the
+// position of the last line listed, its priority score, and its place in
+// FIFO order.
+type QueueListCursor struct {
+	Position int
+	Score    int
+	At       QueueCursor
+}
+
+// String encodes the cursor for a next_cursor.
+func (c QueueListCursor) String() string {
+	return fmt.Sprintf("%d.%d.%d.%d.%d", c.Position, c.Score, c.At.AcceptedAt.UnixMicro(), c.At.Seq, c.At.LineID)
+}
+
+// ParseQueueListCursor decodes a cursor made by String. Returns EINVALID
+// (field "after") for anything else.
+func ParseQueueListCursor(s string) (QueueListCursor, error) {
+	var c QueueListCursor
+	parts := strings.Split(s, ".")
+	bad := FieldErrorf(EINVALID, "after", "after must be a next_cursor of this listing.")
+	if len(parts) != 5 {
+		return c, bad
+	}
+	var err error
+	n := make([]int64, 5)
+	for i, p := range parts {
+		if n[i], err = strconv.ParseInt(p, 10, 64); err != nil {
+			return c, bad
+		}
+	}
+	if n[0] < 1 || n[3] < 0 || n[4] < 1 {
+		return c, bad
+	}
+	c.Position, c.Score = int(n[0]), int(n[1])
+	c.At = QueueCursor{AcceptedAt: time.UnixMicro(n[2]).UTC(), Seq: n[3], LineID: n[4]}
+	return c, nil
+}
+
+// ListQueue lists up to limit waiting lines of a SKU in fill order
+// (FillOrder), after the cursor after (nil: from the first), reading the
+// queue page by page. With a priority rule on it reads the whole queue once
+// to learn which classes wait, then each class in turn from where the
+// listing stands.
+func ListQueue(s *Settings, now time.Time, pageSize int, page QueuePage, after *QueueListCursor, limit int) ([]RankedEntry, error) {
+	scores := []int{0}
+	if s.Priority.Any() {
+		seen := map[int]bool{}
+		if err := eachPage(QueueCursor{}, pageSize, page, func(es []QueueEntry) (bool, error) {
+			for i := range es {
+				seen[s.PriorityOf(&es[i], now).Score] = true
+			}
+			return true, nil
+		}); err != nil {
+			return nil, err
+		}
+		scores = scores[:0]
+		for sc := range seen {
+			scores = append(scores, sc)
+		}
+		slices.Sort(scores)
+		slices.Reverse(scores)
+	}
+	var out []RankedEntry
+	pos := 0
+	if after != nil {
+		pos = after.Position
+	}
+	for _, class := range scores {
+		if len(out) == limit {
+			break
+		}
+		var from QueueCursor
+		switch {
+		case after != nil && class > after.Score:
+			continue // listed already
+		case after != nil && class == after.Score:
+			from = after.At
+		}
+		err := eachPage(from, pageSize, page, func(es []QueueEntry) (bool, error) {
+			for _, e := range es {
+				p := s.PriorityOf(&e, now)
+				if p.Score != class {
+					continue
+				}
+				pos++
+				out = append(out, RankedEntry{QueueEntry: e, Priority: p, Position: pos})
+				if len(out) == limit {
+					return false, nil
+				}
+			}
+			return true, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

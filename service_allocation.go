@@ -6,29 +6,59 @@ import (
 	"time"
 )
 
+// fillPage is how many waiting lines an allocation run reads, allocates and
+// writes at a time: its memory is bounded by this, not by the queue.
+const fillPage = 4096
+
+// replyItems is how many allocations and fulfillment requests a reply lists
+// at most; its totals count them all.
+const replyItems = 100
+
+// fillResult is what one allocation run did: totals, and the first
+// replyItems allocations and fulfillment requests it made.
+type fillResult struct {
+	units, lines, orders, fulfillments int64
+	allocations                        []Allocation
+	requests                           []*Fulfillment
+	lastOrder                          string // the order of the last allocation, to count orders
+}
+
 // fill is the allocation workflow for one SKU, run in the transaction that
 // made units available (receipt, upward adjustment, released allocation): it
-// reads the SKU's queue, allocates in fill order with partial fills, creates
-// the fulfillment requests the split policies allow, and queues one event per
-// order to the outbox. It updates st and returns what it allocated.
-// Afterwards no unit of the SKU is available while a backorder waits.
-func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stock) ([]Allocation, []*Fulfillment, error) {
+// reads the SKU's queue a page at a time in fill order (FillQueue), allocates
+// with partial fills, creates the fulfillment requests the split policies
+// allow, and emits one event per order filled. It updates st. Afterwards no
+// unit of the SKU is available while a backorder waits.
+//
+// cause is the ID of the movement that made the units available (the
+// receipt, the adjustment, the first release); each allocation records it.
+func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stock, cause int64) (*fillResult, error) {
+	res := &fillResult{}
 	if st.Available() <= 0 || st.Backordered <= 0 {
-		return nil, nil, nil
-	}
-	queue, err := tx.WaitingLines(ctx, st.SKU)
-	if err != nil {
-		return nil, nil, err
+		return res, nil
 	}
 	settings, err := tx.Settings(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	allocs, entries := allocate(st.Available(), queue, settings, now)
-	if len(allocs) == 0 {
-		return nil, nil, nil
+	page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
+		return tx.WaitingLines(ctx, QueueQuery{SKU: st.SKU, After: after, Limit: limit})
 	}
+	total, err := FillQueue(st.Available(), settings, now, fillPage, page, func(allocs []Allocation, entries []QueueEntry) error {
+		return s.fillPage(ctx, tx, now, st.SKU, cause, allocs, entries, res)
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.Allocated += total
+	st.Backordered -= total
+	return res, nil
+}
 
+// fillPage writes the allocations of one page of the queue: the lines, the
+// history, the fulfillment requests the orders' split policies allow, and
+// one event per order. It adds them to res.
+func (s *Service) fillPage(ctx context.Context, tx *writeTx, now time.Time, sku string, cause int64, allocs []Allocation, entries []QueueEntry, res *fillResult) error {
 	// The orders filled, in order of their first allocation. Two lines of
 	// one order come with two copies of its header; the first is kept.
 	var orders []*Order
@@ -37,13 +67,18 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 	index := make(map[string]int, len(allocs)) // order ID → its place in orders
 	var multi []string                         // orders whose other lines must be loaded
 	moves := make([]Movement, len(allocs))
-	var total int64
 	for i, a := range allocs {
 		e := entries[i]
 		e.Line.Allocated += a.Quantity
 		e.Line.Backordered -= a.Quantity
-		total += a.Quantity
-		moves[i] = Movement{At: now, Kind: MoveAllocate, SKU: a.SKU, Quantity: a.Quantity, OrderID: a.OrderID, LineID: a.LineID, Reason: a.Reason}
+		res.units += a.Quantity
+		res.lines++
+		// An order's lines of one SKU are next to each other in fill order.
+		if a.OrderID != res.lastOrder {
+			res.orders++
+			res.lastOrder = a.OrderID
+		}
+		moves[i] = Movement{At: now, Kind: MoveAllocate, SKU: a.SKU, Quantity: a.Quantity, OrderID: a.OrderID, LineID: a.LineID, Reason: a.Reason, CauseID: cause}
 		k, ok := index[a.OrderID]
 		if !ok {
 			k = len(orders)
@@ -69,7 +104,7 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 	if len(multi) > 0 {
 		loaded, err := tx.Lines(ctx, multi)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		allocated = map[int64]bool{}
 		for _, id := range multi {
@@ -111,14 +146,14 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 		}
 	}
 	if err := tx.SaveLines(ctx, changed); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if err := tx.AppendMovements(ctx, moves); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if len(fs) > 0 {
 		if err := tx.InsertFulfillments(ctx, fs); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
 	events := make([]Event, len(orders))
@@ -128,16 +163,21 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 		if len(o.Lines) == o.LineCount {
 			status = o.DeriveStatus()
 		}
-		e, err := NewEvent(now, o.ID, st.SKU, &OrderAllocatedPayload{Status: status, Units: units[i], FulfillmentIDs: fulfillmentIDs(perOrder[i])})
+		e, err := NewEvent(now, o.ID, sku, &OrderAllocatedPayload{Status: status, Units: units[i], FulfillmentIDs: fulfillmentIDs(perOrder[i])})
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		events[i] = e
 	}
 	tx.Emit(events...)
-	st.Allocated += total
-	st.Backordered -= total
-	return allocs, fs, nil
+	res.fulfillments += int64(len(fs))
+	if n := replyItems - len(res.allocations); n > 0 {
+		res.allocations = append(res.allocations, allocs[:min(n, len(allocs))]...)
+	}
+	if n := replyItems - len(res.requests); n > 0 {
+		res.requests = append(res.requests, fs[:min(n, len(fs))]...)
+	}
+	return nil
 }
 
 // QueuePosition is one waiting line in a SKU's fill order.
@@ -152,28 +192,51 @@ type QueuePosition struct {
 	Age        string    `json:"age"`
 	Priority   Priority  `json:"priority"`
 	Customer   string    `json:"customer_id"`
+
+	cursor QueueListCursor
 }
 
-// Queue returns a SKU's waiting lines in the order stock will fill them.
-// Returns ENOTFOUND for an unknown SKU.
-func (s *Service) Queue(ctx context.Context, sku string, limit int) ([]QueuePosition, error) {
-	return read(ctx, s, func(tx Tx, now time.Time) ([]QueuePosition, error) {
-		if _, err := tx.Product(ctx, sku); ErrorCode(err) == ENOTFOUND {
-			return nil, FieldErrorf(ENOTFOUND, "sku", "Unknown SKU %q.", sku)
-		} else if err != nil {
+// Cursor is the position's cursor, for listing the positions after it.
+func (p QueuePosition) Cursor() string { return p.cursor.String() }
+
+// QueueFilter selects a page of a SKU's queue in fill order: Limit lines
+// after the cursor After (a QueuePosition's Cursor; "" for the first).
+type QueueFilter struct {
+	SKU   string
+	After string
+	Limit int
+}
+
+// Queue returns a page of a SKU's waiting lines in the order stock will fill
+// them. It reads the queue a page at a time, so a listing of any queue needs
+// memory for one page. Returns ENOTFOUND for an unknown SKU and EINVALID for
+// a cursor it did not make.
+func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueuePosition, error) {
+	var after *QueueListCursor
+	if f.After != "" {
+		c, err := ParseQueueListCursor(f.After)
+		if err != nil {
 			return nil, err
 		}
-		queue, err := tx.WaitingLines(ctx, sku)
-		if err != nil {
+		after = &c
+	}
+	limit := PageLimit(f.Limit)
+	return read(ctx, s, func(tx Tx, now time.Time) ([]QueuePosition, error) {
+		if _, err := tx.Product(ctx, f.SKU); ErrorCode(err) == ENOTFOUND {
+			return nil, FieldErrorf(ENOTFOUND, "sku", "Unknown SKU %q.", f.SKU)
+		} else if err != nil {
 			return nil, err
 		}
 		settings, err := tx.Settings(ctx)
 		if err != nil {
 			return nil, err
 		}
-		ranked := FillOrder(queue, settings, now)
-		if limit > 0 && len(ranked) > limit {
-			ranked = ranked[:limit]
+		page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
+			return tx.WaitingLines(ctx, QueueQuery{SKU: f.SKU, After: after, Limit: limit})
+		}
+		ranked, err := ListQueue(settings, now, min(fillPage, limit+1), page, after, limit)
+		if err != nil {
+			return nil, err
 		}
 		out := make([]QueuePosition, len(ranked))
 		for i, r := range ranked {
@@ -182,6 +245,7 @@ func (s *Service) Queue(ctx context.Context, sku string, limit int) ([]QueuePosi
 				Position: r.Position, OrderID: r.Order.ID, LineID: r.Line.ID, SKU: r.Line.SKU, Quantity: r.Line.Backordered,
 				AcceptedAt: r.Order.AcceptedAt, AgeSeconds: int64(age / time.Second), Age: FormatAge(age), Priority: r.Priority,
 				Customer: r.Order.Customer.ID,
+				cursor:   QueueListCursor{Position: r.Position, Score: r.Priority.Score, At: CursorOf(&r.QueueEntry)},
 			}
 		}
 		return out, nil

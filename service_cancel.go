@@ -103,9 +103,17 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 			return nil, err
 		}
 		tx.Emit(e)
+		// Released units go straight to the next in line; the SKU's first
+		// release is the cause the allocations record.
+		cause := map[string]int64{}
+		for _, m := range moves {
+			if m.Kind == MoveRelease && cause[m.SKU] == 0 {
+				cause[m.SKU] = m.ID
+			}
+		}
 		for _, sku := range skus {
 			if released[sku] {
-				if _, _, err := s.fill(ctx, tx, now, &products[sku].Stock); err != nil {
+				if _, err := s.fill(ctx, tx, now, &products[sku].Stock, cause[sku]); err != nil {
 					return nil, err
 				}
 			}
@@ -126,6 +134,6 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 // many there are: a line filled by many small receipts has one per receipt.
 func openFulfillments(ctx context.Context, tx Tx, orderID string) ([]*Fulfillment, error) {
 	return every(func(after int64) ([]*Fulfillment, error) {
-		return tx.ListFulfillments(ctx, FulfillmentQuery{OrderID: orderID, State: FulfillmentOpen, After: after, Limit: pageLimit})
+		return tx.ListFulfillments(ctx, FulfillmentQuery{OrderID: orderID, State: FulfillmentOpen, After: after, Limit: readPage})
 	}, func(f *Fulfillment) int64 { return f.ID })
 }

@@ -14,7 +14,7 @@ func (s *Service) Order(ctx context.Context, id string) (*Order, error) {
 			return nil, err
 		}
 		moves, err := every(func(after int64) ([]Movement, error) {
-			return tx.Movements(ctx, MovementFilter{OrderID: id, Kind: MoveAllocate, After: after, Limit: pageLimit})
+			return tx.Movements(ctx, MovementFilter{OrderID: id, Kind: MoveAllocate, After: after, Limit: readPage})
 		}, func(m Movement) int64 { return m.ID })
 		if err != nil {
 			return nil, err
@@ -48,27 +48,6 @@ func (s *Service) orderSKUs(ctx context.Context, id string) ([]string, error) {
 		}
 		return sortedUnique(o.Lines, func(l *Line) string { return l.SKU }), nil
 	})
-}
-
-// pageLimit is the most rows a store returns from one listing call.
-const pageLimit = 1000
-
-// every reads a listing to its end, page by page: page returns up to
-// pageLimit items after a cursor, and id gives an item's cursor.
-func every[T any](page func(after int64) ([]T, error), id func(T) int64) ([]T, error) {
-	var all []T
-	var after int64
-	for {
-		items, err := page(after)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, items...)
-		if len(items) < pageLimit {
-			return all, nil
-		}
-		after = id(items[len(items)-1])
-	}
 }
 
 func fulfillingOf(lines []*Line) map[int64]int64 {

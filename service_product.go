@@ -54,7 +54,7 @@ func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, b
 // SKU's release date moved.
 func rehold(ctx context.Context, tx Tx, sku string) error {
 	fs, err := every(func(after int64) ([]*Fulfillment, error) {
-		return tx.ListFulfillments(ctx, FulfillmentQuery{SKU: sku, State: FulfillmentOpen, After: after, Limit: pageLimit})
+		return tx.ListFulfillments(ctx, FulfillmentQuery{SKU: sku, State: FulfillmentOpen, After: after, Limit: readPage})
 	}, func(f *Fulfillment) int64 { return f.ID })
 	if err != nil || len(fs) == 0 {
 		return err

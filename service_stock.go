@@ -2,6 +2,7 @@ package backorder
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -52,15 +53,24 @@ func (r *AdjustmentRequest) Validate() error {
 
 // StockResult is the outcome of a receipt or adjustment: the movement, the
 // SKU's quantities after it, and the allocations the workflow made.
+//
+// Its size does not grow with the queue: the totals count everything the
+// allocation run did, and Allocations and Fulfillments list only the first
+// of them (at most 100 each), in fill order. Every allocation is in the
+// history, with this movement's ID as its cause (Service.Allocations).
 type StockResult struct {
-	Movement     Movement       `json:"movement"`
-	SKU          string         `json:"sku"`
-	OnHand       int64          `json:"on_hand"`
-	Allocated    int64          `json:"allocated"`
-	Available    int64          `json:"available"`
-	Backordered  int64          `json:"backordered"`
-	Allocations  []Allocation   `json:"allocations"`
-	Fulfillments []*Fulfillment `json:"fulfillments"`
+	Movement            Movement       `json:"movement"`
+	SKU                 string         `json:"sku"`
+	OnHand              int64          `json:"on_hand"`
+	Allocated           int64          `json:"allocated"`
+	Available           int64          `json:"available"`
+	Backordered         int64          `json:"backordered"`
+	UnitsAllocated      int64          `json:"units_allocated"`
+	LinesFilled         int64          `json:"lines_filled"`
+	OrdersFilled        int64          `json:"orders_filled"`
+	FulfillmentsCreated int64          `json:"fulfillments_created"`
+	Allocations         []Allocation   `json:"allocations"`
+	Fulfillments        []*Fulfillment `json:"fulfillments"`
 }
 
 // Receive records units received into stock and runs the allocation workflow
@@ -110,12 +120,13 @@ func (s *Service) moveStock(ctx context.Context, tx *writeTx, now time.Time, m M
 	}
 	res := &StockResult{SKU: m.SKU, Allocations: []Allocation{}, Fulfillments: []*Fulfillment{}}
 	if m.Quantity > 0 {
-		allocs, fs, err := s.fill(ctx, tx, now, st)
+		f, err := s.fill(ctx, tx, now, st, ms[0].ID)
 		if err != nil {
 			return nil, err
 		}
-		res.Allocations = append(res.Allocations, allocs...)
-		res.Fulfillments = append(res.Fulfillments, fs...)
+		res.UnitsAllocated, res.LinesFilled, res.OrdersFilled, res.FulfillmentsCreated = f.units, f.lines, f.orders, f.fulfillments
+		res.Allocations = append(res.Allocations, f.allocations...)
+		res.Fulfillments = append(res.Fulfillments, f.requests...)
 	}
 	if err := tx.SaveStock(ctx, []Stock{*st}); err != nil {
 		return nil, err
@@ -123,4 +134,22 @@ func (s *Service) moveStock(ctx context.Context, tx *writeTx, now time.Time, m M
 	res.Movement = ms[0]
 	res.OnHand, res.Allocated, res.Available, res.Backordered = st.OnHand, st.Allocated, st.Available(), st.Backordered
 	return res, nil
+}
+
+// Allocations lists, in the history, the allocations a receipt or an
+// adjustment (or a cancellation's release) made from the queue: the
+// movements of kind allocate whose cause is movement id, in ID order after
+// the cursor. Returns ENOTFOUND when id is not such a movement.
+func (s *Service) Allocations(ctx context.Context, id, after int64, limit int) ([]Movement, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) ([]Movement, error) {
+		ms, err := tx.Movements(ctx, MovementFilter{After: id - 1, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) == 0 || ms[0].ID != id || !slices.Contains([]string{MoveReceipt, MoveAdjustment, MoveRelease}, ms[0].Kind) {
+			return nil, Errorf(ENOTFOUND, "Receipt %d not found.", id)
+		}
+		// The allocations come after their cause in the SKU's history.
+		return tx.Movements(ctx, MovementFilter{SKU: ms[0].SKU, Kind: MoveAllocate, CauseID: id, After: max(after, id), Limit: PageLimit(limit)})
+	})
 }

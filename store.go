@@ -92,9 +92,12 @@ type Tx interface {
 	SaveLines(ctx context.Context, lines []*Line) error
 	// AllLines returns every order line.
 	AllLines(ctx context.Context) ([]*Line, error)
-	// WaitingLines returns the lines of a SKU with backordered units, each with
-	// its order's header (no Lines), in no particular order.
-	WaitingLines(ctx context.Context, sku string) ([]QueueEntry, error)
+	// WaitingLines returns up to q.Limit lines of q.SKU with backordered
+	// units after the cursor q.After, in FIFO order (their order's
+	// AcceptedAt, then its Seq, then the line ID), each with its order's
+	// header (no Lines). An empty page is the end of the queue; a shorter
+	// one need not be. The read costs the page, not the queue.
+	WaitingLines(ctx context.Context, q QueueQuery) ([]QueueEntry, error)
 	// CustomerBackordered returns, per SKU, the units a customer has waiting.
 	CustomerBackordered(ctx context.Context, customerID string, skus []string) (map[string]int64, error)
 

@@ -20,7 +20,7 @@ func handleReceiptCreate(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusCreated, res)
+		writeJSON(w, http.StatusCreated, newStockReply(res))
 		return nil
 	}
 }
@@ -38,7 +38,7 @@ func handleAdjustmentCreate(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusCreated, res)
+		writeJSON(w, http.StatusCreated, newStockReply(res))
 		return nil
 	}
 }
@@ -54,11 +54,47 @@ func handleBackorderQueue(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
-		q, err := svc.Queue(r.Context(), sku, limit)
+		q, err := svc.Queue(r.Context(), backorder.QueueFilter{SKU: sku, After: r.URL.Query().Get("after"), Limit: limit + 1})
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newPage(q, 0, nil))
+		writeJSON(w, http.StatusOK, newPage(q, limit, backorder.QueuePosition.Cursor))
+		return nil
+	}
+}
+
+// stockReply is the reply to a receipt or an adjustment: the result, which
+// lists only the first allocations, and where to list all of them.
+type stockReply struct {
+	*backorder.StockResult
+	AllocationsURL string `json:"allocations_url"`
+}
+
+func newStockReply(res *backorder.StockResult) stockReply {
+	return stockReply{StockResult: res, AllocationsURL: "/v1/receipts/" + itoa(res.Movement.ID) + "/allocations"}
+}
+
+// handleReceiptAllocations lists every allocation a receipt or an
+// adjustment made, from the history, a page at a time.
+func handleReceiptAllocations(svc *backorder.Service) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id", "Receipt")
+		if err != nil {
+			return err
+		}
+		limit, err := queryLimit(r)
+		if err != nil {
+			return err
+		}
+		after, err := queryInt64(r, "after")
+		if err != nil {
+			return err
+		}
+		ms, err := svc.Allocations(r.Context(), id, after, limit+1)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newPage(ms, limit, func(m backorder.Movement) string { return itoa(m.ID) }))
 		return nil
 	}
 }

@@ -39,6 +39,7 @@ func Routes(cfg Config) []Route {
 		{"POST", "/v1/orders/{id}/split-choice", api(handleOrderSplitChoice(svc))},
 
 		{"POST", "/v1/receipts", api(handleReceiptCreate(svc))},
+		{"GET", "/v1/receipts/{id}/allocations", api(handleReceiptAllocations(svc))},
 		{"POST", "/v1/adjustments", api(handleAdjustmentCreate(svc))},
 		{"GET", "/v1/backorders", api(handleBackorderQueue(svc))},
 

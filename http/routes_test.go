@@ -133,7 +133,8 @@ func TestOpenAPI_Schemas(t *testing.T) {
 		"ErrorDetail":       backorder.Error{},
 	}
 	// The product body may repeat the SKU of the path.
-	extra := map[string][]string{"ProductInput": {"sku"}}
+	// A receipt's reply adds where all its allocations are listed.
+	extra := map[string][]string{"ProductInput": {"sku"}, "StockResult": {"allocations_url"}}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]
 		if !ok {

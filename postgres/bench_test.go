@@ -84,7 +84,7 @@ func BenchmarkBulk100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		step("lock")
-		queue, err := tx.WaitingLines(ctx, sku)
+		queue, err := tx.WaitingLines(ctx, backorder.QueueQuery{SKU: sku, Limit: n})
 		if err != nil {
 			b.Fatal(err)
 		} else if len(queue) != n {

@@ -108,18 +108,18 @@ func (tx *Tx) AppendMovements(ctx context.Context, ms []backorder.Movement) erro
 	var err error
 	if n >= copyThreshold {
 		ids, err = tx.copyNumbered(ctx, "movements_id_seq", n, false, "movements",
-			[]string{"id", "at", "kind", "sku", "quantity", "order_id", "line_id", "reason", "reference"},
+			[]string{"id", "at", "kind", "sku", "quantity", "order_id", "line_id", "reason", "reference", "cause_id"},
 			func(i int, id int64) []any {
 				m := &ms[i]
-				return []any{id, m.At, m.Kind, m.SKU, m.Quantity, nullStr(m.OrderID), nullInt(m.LineID), nullStr(m.Reason), nullStr(m.Reference)}
+				return []any{id, m.At, m.Kind, m.SKU, m.Quantity, nullStr(m.OrderID), nullInt(m.LineID), nullStr(m.Reason), nullStr(m.Reference), nullInt(m.CauseID)}
 			})
 	} else {
 		ids, err = tx.insertNumbered(ctx, "movements_id_seq", n, false,
-			`INSERT INTO movements (id, at, kind, sku, quantity, order_id, line_id, reason, reference)
+			`INSERT INTO movements (id, at, kind, sku, quantity, order_id, line_id, reason, reference, cause_id)
 			SELECT ids.a[u.g], u.at, u.kind, u.sku, u.quantity, nullif(u.order_id, ''), nullif(u.line_id, 0),
-				nullif(u.reason, ''), nullif(u.reference, '')
-			FROM ids CROSS JOIN unnest($2::timestamptz[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::text[])
-				WITH ORDINALITY AS u (at, kind, sku, quantity, order_id, line_id, reason, reference, g)`,
+				nullif(u.reason, ''), nullif(u.reference, ''), nullif(u.cause_id, 0)
+			FROM ids CROSS JOIN unnest($2::timestamptz[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::bigint[])
+				WITH ORDINALITY AS u (at, kind, sku, quantity, order_id, line_id, reason, reference, cause_id, g)`,
 			movementArrays(ms)...)
 	}
 	if err != nil {
@@ -142,12 +142,13 @@ func movementArrays(ms []backorder.Movement) []any {
 	line := make([]int64, n)
 	reason := make([]string, n)
 	ref := make([]string, n)
+	cause := make([]int64, n)
 	for i := range ms {
 		m := &ms[i]
-		at[i], kind[i], sku[i], qty[i], order[i], line[i], reason[i], ref[i] =
-			m.At, m.Kind, m.SKU, m.Quantity, m.OrderID, m.LineID, m.Reason, m.Reference
+		at[i], kind[i], sku[i], qty[i], order[i], line[i], reason[i], ref[i], cause[i] =
+			m.At, m.Kind, m.SKU, m.Quantity, m.OrderID, m.LineID, m.Reason, m.Reference, m.CauseID
 	}
-	return []any{at, kind, sku, qty, order, line, reason, ref}
+	return []any{at, kind, sku, qty, order, line, reason, ref, cause}
 }
 
 // Movements returns movements in ID order after the filter's cursor. Each
@@ -165,13 +166,16 @@ func (tx *Tx) Movements(ctx context.Context, f backorder.MovementFilter) ([]back
 	if f.Kind != "" {
 		w.add("kind = ?", f.Kind)
 	}
+	if f.CauseID != 0 {
+		w.add("cause_id = ?", f.CauseID)
+	}
 	q := `SELECT id, at, kind, sku, quantity, coalesce(order_id, ''), coalesce(line_id, 0),
-		coalesce(reason, ''), coalesce(reference, '')
+		coalesce(reason, ''), coalesce(reference, ''), coalesce(cause_id, 0)
 		FROM movements WHERE ` + w.sql() + ` ORDER BY id LIMIT ` + w.arg(limit(f.Limit))
 	var out []backorder.Movement
 	var m backorder.Movement
 	err := collect(ctx, tx.tx, q, w.args,
-		[]any{&m.ID, &m.At, &m.Kind, &m.SKU, &m.Quantity, &m.OrderID, &m.LineID, &m.Reason, &m.Reference},
+		[]any{&m.ID, &m.At, &m.Kind, &m.SKU, &m.Quantity, &m.OrderID, &m.LineID, &m.Reason, &m.Reference, &m.CauseID},
 		func() error {
 			out = append(out, m)
 			return nil

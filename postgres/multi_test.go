@@ -85,7 +85,7 @@ func TestTx_LocksSharedOrderLines(t *testing.T) {
 	}
 
 	tx1 := MustBeginWrite(t, db)
-	q, err := tx1.WaitingLines(ctx, "X")
+	q, err := tx1.WaitingLines(ctx, backorder.QueueQuery{SKU: "X", Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	} else if len(q) != 1 {

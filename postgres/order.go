@@ -99,17 +99,18 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 				WITH ORDINALITY AS u (id, customer_id, customer_email, customer_name, vip, wholesale,
 					shipping, need_by, split_policy, split_choice, accepted_at, units, line_count, g)
 			ON CONFLICT (id) DO NOTHING
-			RETURNING id
+			RETURNING id, accepted_at, seq
 		), l AS (
 			INSERT INTO order_lines (id, order_id, line_no, sku, quantity, allocated, backordered,
-				shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from)
+				shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from, accepted_at, seq)
 			SELECT ids.a[u.g], u.order_id, u.line_no, u.sku, u.quantity, u.allocated, u.backordered,
-				u.shipped, u.cancelled, u.fulfilling, u.price_cents, u.currency, u.payment_timing, nullif(u.available_from, '')
+				u.shipped, u.cancelled, u.fulfilling, u.price_cents, u.currency, u.payment_timing, nullif(u.available_from, ''),
+				o.accepted_at, o.seq
 			FROM ids CROSS JOIN unnest($16::text[], $17::int[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
 				$22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::text[], $27::text[], $28::text[])
 				WITH ORDINALITY AS u (order_id, line_no, sku, quantity, allocated, backordered,
 					shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from, g)
-			WHERE u.order_id IN (SELECT id FROM o)
+			JOIN o ON o.id = u.order_id
 		)
 		SELECT (SELECT count(*) FROM o), (SELECT a FROM seqs), (SELECT coalesce(a, '{}') FROM ids)`,
 		no, n, oid, cust, email, name, vip, wholesale, shipping, needBy, split, choice, at, units, count,
@@ -322,49 +323,81 @@ func (tx *Tx) AllLines(ctx context.Context) ([]*backorder.Line, error) {
 	return out, nil
 }
 
-// WaitingLines returns the lines of a SKU with backordered units, each with
-// its order's header, through the partial index of waiting lines.
+// WaitingLines returns a page of the lines of a SKU with backordered units,
+// in FIFO order after the query's cursor, each with its order's header,
+// through the partial index order_lines_queue, which holds them in that
+// order: the read costs the page, not the queue.
 //
-// In a write transaction it locks the lines of orders with more than one
-// line (see the package comment): only those can be written by a writer that
-// does not hold this SKU's lock. The line of a single-line order is written
-// only under its SKU's lock, which the caller holds, so locking it again
-// would cost a WAL record per row for nothing; a 100,000-line queue is
-// usually made of such lines. Both queries go in one round trip.
-func (tx *Tx) WaitingLines(ctx context.Context, sku string) ([]backorder.QueueEntry, error) {
-	const q = `SELECT ` + orderColumns + `, ` + lineColumns + `
-		FROM order_lines l JOIN orders o ON o.id = l.order_id
-		WHERE l.sku = $1 AND l.backordered > 0`
-	b := &pgx.Batch{}
-	if tx.write {
-		b.Queue(q+` AND o.line_count = 1`, sku)
-		b.Queue(q+` AND o.line_count <> 1`+tx.lockRows("l"), sku)
-	} else {
-		b.Queue(q, sku)
+// In a write transaction it then locks, and reads again, the lines of the
+// page that belong to orders with more than one line (see the package
+// comment): only those can be written by a writer that does not hold this
+// SKU's lock. The line of a single-line order is written only under its
+// SKU's lock, which the caller holds, so locking it again would cost a WAL
+// record per row for nothing; a 100,000-line queue is usually made of such
+// lines. A line another writer filled meanwhile drops out of the page, which
+// may so be shorter than the limit; only an empty page ends the queue.
+func (tx *Tx) WaitingLines(ctx context.Context, q backorder.QueueQuery) ([]backorder.QueueEntry, error) {
+	for {
+		page, last, err := tx.waitingPage(ctx, q)
+		// A page whose every line was filled meanwhile is not the end of
+		// the queue: read on from its last line.
+		if err != nil || len(page) > 0 || last == nil {
+			return page, err
+		}
+		q.After = *last
 	}
-	br := tx.tx.SendBatch(ctx, b)
-	defer br.Close()
-	var out []backorder.QueueEntry
+}
+
+// waitingPage reads one page for WaitingLines; last is the cursor of the
+// page's last line before any dropped out, nil for an empty page.
+func (tx *Tx) waitingPage(ctx context.Context, q backorder.QueueQuery) ([]backorder.QueueEntry, *backorder.QueueCursor, error) {
+	const cols = `SELECT ` + orderColumns + `, ` + lineColumns + `
+		FROM order_lines l JOIN orders o ON o.id = l.order_id `
+	after := q.After.AcceptedAt // the zero cursor's, year 1, is before every acceptance time
+	out := make([]backorder.QueueEntry, 0, q.Limit)
 	var o backorder.Order
 	var l backorder.Line
 	dest := append(orderDest(&o), lineDest(&l)...)
-	for range b.Len() {
-		rows, err := br.Query()
-		if err != nil {
-			return nil, FormatError(err, "waiting lines", "")
+	var multi []int64 // lines of orders with several lines, to lock
+	err := collect(ctx, tx.tx, cols+`WHERE l.sku = $1 AND l.backordered > 0 AND (l.accepted_at, l.seq, l.id) > ($2, $3, $4)
+		ORDER BY l.accepted_at, l.seq, l.id LIMIT $5`, []any{q.SKU, after, q.After.Seq, q.After.LineID, q.Limit}, dest, func() error {
+		oc, lc := o, l
+		out = append(out, backorder.QueueEntry{Order: &oc, Line: &lc})
+		if oc.LineCount != 1 {
+			multi = append(multi, lc.ID)
 		}
-		if _, err := pgx.ForEachRow(rows, dest, func() error {
-			oc, lc := o, l
-			out = append(out, backorder.QueueEntry{Order: &oc, Line: &lc})
-			return nil
-		}); err != nil {
-			return nil, FormatError(err, "waiting lines", "")
+		return nil
+	})
+	if err != nil {
+		return nil, nil, FormatError(err, "waiting lines", "")
+	}
+	if len(out) == 0 {
+		return out, nil, nil
+	}
+	last := backorder.CursorOf(&out[len(out)-1])
+	if !tx.write || len(multi) == 0 {
+		return out, &last, nil
+	}
+	fresh := make(map[int64]backorder.Line, len(multi))
+	err = collect(ctx, tx.tx, cols+`WHERE l.id = ANY($1) AND l.backordered > 0 ORDER BY l.id`+tx.lockRows("l"), []any{multi}, dest, func() error {
+		fresh[l.ID] = l
+		return nil
+	})
+	if err != nil {
+		return nil, nil, FormatError(err, "waiting lines", "")
+	}
+	kept := out[:0]
+	for _, e := range out {
+		if e.Order.LineCount != 1 {
+			f, ok := fresh[e.Line.ID]
+			if !ok {
+				continue
+			}
+			*e.Line = f
 		}
+		kept = append(kept, e)
 	}
-	if err := br.Close(); err != nil {
-		return nil, FormatError(err, "waiting lines", "")
-	}
-	return out, nil
+	return kept, &last, nil
 }
 
 // CustomerBackordered returns, per SKU, the units a customer has waiting.

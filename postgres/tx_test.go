@@ -333,7 +333,7 @@ func TestTx_Order(t *testing.T) {
 	})
 
 	t.Run("WaitingAndSaveLines", func(t *testing.T) {
-		q, err := tx.WaitingLines(ctx, "X")
+		q, err := tx.WaitingLines(ctx, backorder.QueueQuery{SKU: "X", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		} else if got, want := len(q), 2; got != want {
@@ -349,7 +349,7 @@ func TestTx_Order(t *testing.T) {
 		if err := tx.SaveLines(ctx, []*backorder.Line{l}); err != nil {
 			t.Fatal(err)
 		}
-		if q, err := tx.WaitingLines(ctx, "X"); err != nil {
+		if q, err := tx.WaitingLines(ctx, backorder.QueueQuery{SKU: "X", Limit: 10}); err != nil {
 			t.Fatal(err)
 		} else if len(q) != 1 || q[0].Order.ID != "O-2" {
 			t.Fatalf("waiting after fill=%v", q)

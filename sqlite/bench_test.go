@@ -100,7 +100,7 @@ func BenchmarkBulk100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		queue, err := tx.WaitingLines(ctx, sku)
+		queue, err := tx.WaitingLines(ctx, backorder.QueueQuery{SKU: sku, Limit: n})
 		if err != nil {
 			b.Fatal(err)
 		} else if len(queue) != n {

@@ -11,7 +11,7 @@ import (
 // ExplainWaitingLines returns the query plan of WaitingLines.
 func (db *DB) ExplainWaitingLines(tb testing.TB) string {
 	tb.Helper()
-	rows, err := db.read.Query(`EXPLAIN QUERY PLAN `+waitingLinesQuery, "A")
+	rows, err := db.read.Query(`EXPLAIN QUERY PLAN `+waitingLinesQuery, "A", 0, 0, 0, 100)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/backorder/backorder"
 )
 
-var movementColumns = []string{"id", "at", "kind", "sku", "quantity", "order_id", "line_id", "reason", "reference"}
+var movementColumns = []string{"id", "at", "kind", "sku", "quantity", "order_id", "line_id", "reason", "reference", "cause_id"}
 
 // AppendMovements adds movements to the history, setting their IDs in order.
 func (tx *Tx) AppendMovements(ctx context.Context, ms []backorder.Movement) error {
@@ -23,12 +23,15 @@ func (tx *Tx) AppendMovements(ctx context.Context, ms []backorder.Movement) erro
 		insertBuilder("movements", movementColumns),
 		func(i int, args []any) []any {
 			m := &ms[i]
-			var line any
+			var line, cause any
 			if m.LineID != 0 {
 				line = m.LineID
 			}
+			if m.CauseID != 0 {
+				cause = m.CauseID
+			}
 			return append(args, base+int64(i)+1, micros(m.At), m.Kind, m.SKU, m.Quantity,
-				nullStr(m.OrderID), line, nullStr(m.Reason), nullStr(m.Reference))
+				nullStr(m.OrderID), line, nullStr(m.Reason), nullStr(m.Reference), cause)
 		})
 	if err != nil {
 		return FormatError(err, "append movements", "movement")
@@ -41,7 +44,7 @@ func (tx *Tx) AppendMovements(ctx context.Context, ms []backorder.Movement) erro
 
 // Movements returns movements in ID order after the filter's cursor.
 func (tx *Tx) Movements(ctx context.Context, f backorder.MovementFilter) ([]backorder.Movement, error) {
-	q := `SELECT id, at, kind, sku, quantity, order_id, line_id, reason, reference FROM movements WHERE id > ?`
+	q := `SELECT id, at, kind, sku, quantity, order_id, line_id, reason, reference, cause_id FROM movements WHERE id > ?`
 	args := []any{f.After}
 	if f.SKU != "" {
 		q += ` AND sku = ?`
@@ -55,6 +58,10 @@ func (tx *Tx) Movements(ctx context.Context, f backorder.MovementFilter) ([]back
 		q += ` AND kind = ?`
 		args = append(args, f.Kind)
 	}
+	if f.CauseID != 0 {
+		q += ` AND cause_id = ?`
+		args = append(args, f.CauseID)
+	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, limit(f.Limit))
 	rows, err := tx.query(ctx, q, args...)
@@ -63,14 +70,14 @@ func (tx *Tx) Movements(ctx context.Context, f backorder.MovementFilter) ([]back
 	}
 	defer rows.Close()
 	out := []backorder.Movement{}
-	r := newRow(9)
+	r := newRow(10)
 	for rows.Next() {
 		if err := r.scan(rows); err != nil {
 			return nil, FormatError(err, "movements", "")
 		}
 		out = append(out, backorder.Movement{
 			ID: r.int(0), At: fromMicros(r.int(1)), Kind: r.str(2), SKU: r.str(3), Quantity: r.int(4),
-			OrderID: r.str(5), LineID: r.int(6), Reason: r.str(7), Reference: r.str(8),
+			OrderID: r.str(5), LineID: r.int(6), Reason: r.str(7), Reference: r.str(8), CauseID: r.int(9),
 		})
 	}
 	return out, FormatError(rows.Err(), "movements", "")

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/backorder/backorder"
 )
@@ -56,7 +57,7 @@ func scanLine(r *row, c int) *backorder.Line {
 }
 
 var lineInsertColumns = []string{"id", "order_id", "line_no", "sku", "quantity", "allocated", "backordered",
-	"shipped", "cancelled", "fulfilling", "price_cents", "currency", "payment_timing", "available_from"}
+	"shipped", "cancelled", "fulfilling", "price_cents", "currency", "payment_timing", "available_from", "accepted_at", "seq"}
 
 var orderInsertColumns = []string{"id", "seq", "customer_id", "customer_email", "customer_name", "vip", "wholesale",
 	"shipping", "need_by", "split_policy", "split_choice", "accepted_at", "units", "line_count"}
@@ -78,7 +79,9 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 		return FormatError(err, "insert orders", subject)
 	}
 	var lines []*backorder.Line
+	at := make(map[string]*backorder.Order, len(os)) // order ID → order, for its lines' FIFO keys
 	for i, o := range os {
+		at[o.ID] = o
 		o.Seq, o.Units, o.LineCount = seq+int64(i)+1, 0, len(o.Lines)
 		for _, l := range o.Lines {
 			o.Units += l.Quantity
@@ -102,8 +105,10 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 	_, err = tx.execBatch(ctx, len(lineInsertColumns), len(lines), insertBuilder("order_lines", lineInsertColumns),
 		func(i int, args []any) []any {
 			l := lines[i]
+			o := at[l.OrderID]
 			return append(args, base+int64(i)+1, l.OrderID, int64(l.LineNo), l.SKU, l.Quantity, l.Allocated, l.Backordered,
-				l.Shipped, l.Cancelled, l.Fulfilling, l.PriceCents, l.Currency, l.PaymentTiming, nullStr(l.AvailableFrom))
+				l.Shipped, l.Cancelled, l.Fulfilling, l.PriceCents, l.Currency, l.PaymentTiming, nullStr(l.AvailableFrom),
+				micros(o.AcceptedAt), o.Seq)
 		})
 	if err != nil {
 		return FormatError(err, "insert order lines", "line of "+subject)
@@ -294,24 +299,31 @@ func (tx *Tx) SaveLines(ctx context.Context, lines []*backorder.Line) error {
 	return nil
 }
 
-// waitingLinesQuery reads a SKU's queue: the lines the partial index
-// order_lines_waiting holds, each with its order's header.
+// waitingLinesQuery reads a page of a SKU's queue in FIFO order, through
+// the partial index order_lines_queue, each line with its order's header.
 var waitingLinesQuery = `SELECT ` + packed(orderColumns+`, l.id, l.line_no, l.quantity, l.allocated, l.backordered,
 		l.shipped, l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing, l.available_from`) + `
 	FROM order_lines l JOIN orders o ON o.id = l.order_id
-	WHERE l.sku = ? AND l.backordered > 0`
+	WHERE l.sku = ? AND l.backordered > 0 AND (l.accepted_at, l.seq, l.id) > (?, ?, ?)
+	ORDER BY l.accepted_at, l.seq, l.id LIMIT ?`
 
-// WaitingLines returns the lines of a SKU with backordered units, each with
-// its order's header (without lines), in no particular order. The partial index
-// order_lines_waiting holds exactly these lines, so the read costs the length
-// of the queue, not of the history.
-func (tx *Tx) WaitingLines(ctx context.Context, sku string) ([]backorder.QueueEntry, error) {
-	rows, err := tx.query(ctx, waitingLinesQuery, sku)
+// WaitingLines returns a page of the lines of a SKU with backordered units,
+// in FIFO order after the query's cursor, each with its order's header
+// (without lines). The partial index order_lines_queue holds exactly these
+// lines in this order, so the read costs the page, not the queue or the
+// history.
+func (tx *Tx) WaitingLines(ctx context.Context, q backorder.QueueQuery) ([]backorder.QueueEntry, error) {
+	sku := q.SKU
+	after := int64(math.MinInt64) // before every acceptance time, the zero cursor's too
+	if !q.After.AcceptedAt.IsZero() {
+		after = micros(q.After.AcceptedAt)
+	}
+	rows, err := tx.query(ctx, waitingLinesQuery, sku, after, q.After.Seq, q.After.LineID, q.Limit)
 	if err != nil {
 		return nil, FormatError(err, "waiting lines", "")
 	}
 	defer rows.Close()
-	var out []backorder.QueueEntry
+	out := make([]backorder.QueueEntry, 0, q.Limit)
 	const c = 14 // the order columns come first
 	err = eachPacked(rows, c+12, func(r *row) error {
 		// One allocation for the pair: the queue may be long.

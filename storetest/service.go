@@ -160,7 +160,7 @@ func testSourceDocumentFIFO(t *testing.T, open Opener, writers int) {
 		}
 		clock.Advance(24 * time.Hour)
 	}
-	q, err := svc.Queue(ctx, "WIDGET-PRO-BLUE", 0)
+	q, err := svc.Queue(ctx, backorder.QueueFilter{SKU: "WIDGET-PRO-BLUE"})
 	if err != nil {
 		t.Fatal(err)
 	} else if len(q) != 3 || q[0].OrderID != "100" || q[2].OrderID != "102" || q[0].Position != 1 {

@@ -347,7 +347,7 @@ func testTxWaitingLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 	tx := mustRead(t, s)
 
 	t.Run("OK", func(t *testing.T) {
-		q, err := tx.WaitingLines(ctx, "A")
+		q, err := tx.WaitingLines(ctx, backorder.QueueQuery{SKU: "A", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -372,7 +372,7 @@ func testTxWaitingLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 	})
 	t.Run("OtherSKU", func(t *testing.T) {
-		q, err := tx.WaitingLines(ctx, "B")
+		q, err := tx.WaitingLines(ctx, backorder.QueueQuery{SKU: "B", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		} else if len(q) != 1 || q[0].Line.ID != a.Lines[1].ID || q[0].Order.ID != "ORD-A" {
@@ -380,13 +380,14 @@ func testTxWaitingLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 	})
 	t.Run("None", func(t *testing.T) {
-		q, err := tx.WaitingLines(ctx, "missing")
+		q, err := tx.WaitingLines(ctx, backorder.QueueQuery{SKU: "missing", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		} else if len(q) != 0 {
 			t.Fatalf("WaitingLines(missing)=%s, want none", dump(q))
 		}
 	})
+	t.Run("Paged", func(t *testing.T) { testWaitingLinesPaged(t, open) })
 	t.Run("AfterSaveLines", func(t *testing.T) {
 		mustWrite(t, s, func(tx backorder.Tx) {
 			l := *c.Lines[0]
@@ -395,7 +396,7 @@ func testTxWaitingLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 				t.Fatal(err)
 			}
 		})
-		q, err := mustRead(t, s).WaitingLines(ctx, "A")
+		q, err := mustRead(t, s).WaitingLines(ctx, backorder.QueueQuery{SKU: "A", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		} else if len(q) != 1 || q[0].Order.ID != "ORD-A" {
@@ -428,5 +429,50 @@ func testTxCustomerBackordered(t *testing.T, open func(t *testing.T) backorder.S
 		t.Fatal(err)
 	} else if got["A"] != 0 || got["B"] != 1 {
 		t.Fatalf("CustomerBackordered(B)=%v, want only B:1", got)
+	}
+}
+
+// testWaitingLinesPaged: WaitingLines reads a SKU's queue in FIFO order
+// (acceptance time, then sequence, then line) a page at a time, whatever
+// order the lines were stored in.
+func testWaitingLinesPaged(t *testing.T, open func(t *testing.T) backorder.Store) {
+	ctx := context.Background()
+	s := open(t)
+	var want []string
+	mustWrite(t, s, func(tx backorder.Tx) {
+		mustPutProduct(t, tx, "Q", backorder.Stock{})
+		// Stored newest first; two orders share an acceptance time (their
+		// sequence decides) and one order has two lines of the SKU.
+		mustInsertOrder(t, tx, "LATE", "c1", t0.Add(3*time.Hour), line{sku: "Q", backordered: 1})
+		mustInsertOrder(t, tx, "TIE-1", "c2", t0.Add(time.Hour), line{sku: "Q", backordered: 1})
+		mustInsertOrder(t, tx, "TIE-2", "c3", t0.Add(time.Hour), line{sku: "Q", backordered: 2})
+		mustInsertOrder(t, tx, "FIRST", "c4", t0, line{sku: "Q", backordered: 1}, line{sku: "Q", backordered: 3})
+		mustInsertOrder(t, tx, "FILLED", "c5", t0, line{sku: "Q", allocated: 1})
+		want = []string{"FIRST/1", "FIRST/2", "TIE-1/1", "TIE-2/1", "LATE/1"}
+	})
+	for _, size := range []int{1, 2, 5, 10} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			tx := mustRead(t, s)
+			var got []string
+			var after backorder.QueueCursor
+			for range 10 {
+				page, err := tx.WaitingLines(ctx, backorder.QueueQuery{SKU: "Q", After: after, Limit: size})
+				if err != nil {
+					t.Fatal(err)
+				} else if len(page) > size {
+					t.Fatalf("page of %d, want at most %d", len(page), size)
+				}
+				if len(page) == 0 {
+					break
+				}
+				for _, e := range page {
+					got = append(got, fmt.Sprintf("%s/%d", e.Order.ID, e.Line.LineNo))
+				}
+				after = backorder.CursorOf(&page[len(page)-1])
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("queue=%v, want %v", got, want)
+			}
+		})
 	}
 }

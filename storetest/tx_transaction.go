@@ -281,7 +281,7 @@ func testTxTime(t *testing.T, open func(t *testing.T) backorder.Store) {
 	} else {
 		checkTime(t, "Event.At", e[0].At, at)
 	}
-	q, err := r.WaitingLines(ctx, "A")
+	q, err := r.WaitingLines(ctx, backorder.QueueQuery{SKU: "A", Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
