@@ -188,37 +188,6 @@ func TestMovementsAppendOnly(t *testing.T) {
 	}
 }
 
-func TestBulkIDs(t *testing.T) {
-	db := MustOpenDB(t)
-	ctx := context.Background()
-	tx, err := db.BeginWrite(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if err := tx.PutProduct(ctx, &backorder.Product{SKU: "A", Name: "A", Currency: "USD", Status: backorder.StatusActive}); err != nil {
-		t.Fatal(err)
-	}
-	// More rows than one statement takes, with values that vary and repeat.
-	ms := make([]backorder.Movement, 2500)
-	for i := range ms {
-		ms[i] = backorder.Movement{At: time.Unix(int64(i%7), 0), Kind: backorder.MoveReceipt, SKU: "A", Quantity: int64(i), Reference: fmt.Sprint(i % 3)}
-	}
-	if err := tx.AppendMovements(ctx, ms); err != nil {
-		t.Fatal(err)
-	}
-	got, err := tx.Movements(ctx, backorder.MovementFilter{Limit: 1000, After: ms[1499].ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, m := range got {
-		want := ms[1500+i]
-		if m.ID != want.ID || m.Quantity != want.Quantity || m.Reference != want.Reference || !m.At.Equal(want.At) {
-			t.Fatalf("movement %d=%+v, want %+v", 1500+i, m, want)
-		}
-	}
-}
-
 // TestEventIDsNeverReused prunes delivered events, as an outbox cleaner
 // would, and checks that new events still get IDs past every one handed out:
 // the notifier's cursor must not see an old ID again.

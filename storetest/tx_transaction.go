@@ -223,6 +223,12 @@ func testTxRead(t *testing.T, open func(t *testing.T) backorder.Store) {
 			t.Fatalf("OnHand=%d in a new transaction, want 5", p.OnHand)
 		}
 	})
+	t.Run("ErrWrite", func(t *testing.T) {
+		r := mustRead(t, open(t))
+		if err := r.SetMeta(ctx, "k", "v"); err == nil {
+			t.Fatal("SetMeta in a read transaction succeeded, want an error")
+		}
+	})
 	t.Run("Uncommitted", func(t *testing.T) {
 		s := open(t)
 		w := mustBegin(t, s)
