@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,6 +120,46 @@ func testTxEvents(t *testing.T, open func(t *testing.T) backorder.Store) {
 			t.Fatal(err)
 		} else if len(got) != 0 {
 			t.Fatalf("Events(after last)=%s, want none", dump(got))
+		}
+	})
+	// Events commit in ID order: a second writer's AppendEvents waits for
+	// the first writer to commit, so a reader that has seen an ID never sees
+	// a smaller one appear later.
+	t.Run("CommitInIDOrder", func(t *testing.T) {
+		s := open(t)
+		tx1 := mustBegin(t, s)
+		if err := tx1.AppendEvents(ctx, []backorder.Event{{At: t0, Kind: backorder.EventOrderAccepted, OrderID: "ORD-1"}}); err != nil {
+			t.Fatal(err)
+		}
+		var committing atomic.Bool
+		second := make(chan error, 1)
+		go func() {
+			second <- func() error {
+				tx2, err := s.BeginWrite(ctx)
+				if err != nil {
+					return err
+				}
+				defer tx2.Rollback()
+				if err := tx2.AppendEvents(ctx, []backorder.Event{{At: t0, Kind: backorder.EventOrderAccepted, OrderID: "ORD-2"}}); err != nil {
+					return err
+				}
+				if !committing.Load() {
+					return errors.New("the second writer appended events before the first committed")
+				}
+				return tx2.Commit()
+			}()
+		}()
+		mustStillWait(t, second, "the second writer's AppendEvents")
+		committing.Store(true)
+		mustCommit(t, tx1)
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+		es, err := mustRead(t, s).Events(ctx, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		} else if len(es) != 2 || es[0].OrderID != "ORD-1" || es[1].OrderID != "ORD-2" {
+			t.Fatalf("Events=%s, want ORD-1's then ORD-2's", dump(es))
 		}
 	})
 	t.Run("Limits", func(t *testing.T) {
