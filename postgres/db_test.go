@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -158,4 +159,76 @@ func TestOpen(t *testing.T) {
 			t.Fatal("expected error")
 		}
 	})
+}
+
+var t0 = time.Date(2026, 11, 28, 9, 30, 0, 123456000, time.UTC)
+
+// MustPutProduct stores a product with stock.
+func MustPutProduct(tb testing.TB, tx backorder.Tx, sku string, st backorder.Stock) *backorder.Product {
+	tb.Helper()
+	ctx := context.Background()
+	p := &backorder.Product{SKU: sku, Name: "Product " + sku, PriceCents: 1250, Currency: "USD", Status: backorder.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+	if err := tx.PutProduct(ctx, p); err != nil {
+		tb.Fatal(err)
+	}
+	st.SKU = sku
+	if err := tx.SaveStock(ctx, []backorder.Stock{st}); err != nil {
+		tb.Fatal(err)
+	}
+	p.Stock = st
+	return p
+}
+
+// MustInsertOrder stores an order of one customer with lines of the given
+// SKUs and quantities, each fully backordered.
+func MustInsertOrder(tb testing.TB, tx backorder.Tx, id, customer string, at time.Time, lines ...any) *backorder.Order {
+	tb.Helper()
+	o := &backorder.Order{ID: id, Customer: backorder.Customer{ID: customer, Email: customer + "@example.com", Name: "Ann"},
+		Shipping: backorder.ShippingStandard, SplitPolicy: backorder.SplitShipAvailable, AcceptedAt: at}
+	for i := 0; i < len(lines); i += 2 {
+		q := int64(lines[i+1].(int))
+		o.Lines = append(o.Lines, &backorder.Line{LineNo: len(o.Lines) + 1, SKU: lines[i].(string), Quantity: q, Backordered: q,
+			PriceCents: 1250, Currency: "USD", PaymentTiming: backorder.PaymentAtOrder})
+		o.Units += q
+	}
+	o.LineCount = len(o.Lines)
+	if err := tx.InsertOrders(context.Background(), []*backorder.Order{o}); err != nil {
+		tb.Fatal(err)
+	}
+	return o
+}
+
+// TestMovementsAppendOnly checks that the history refuses changes.
+func TestMovementsAppendOnly(t *testing.T) {
+	t.Parallel()
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	tx := MustBeginWrite(t, db)
+	MustPutProduct(t, tx, "X", backorder.Stock{})
+	if err := tx.AppendMovements(ctx, []backorder.Movement{{At: t0, Kind: backorder.MoveReceipt, SKU: "X", Quantity: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE movements SET quantity = 0`, `DELETE FROM movements`} {
+		if _, err := db.Pool().Exec(ctx, q); err == nil {
+			t.Fatalf("%s succeeded, want the history to refuse it", q)
+		}
+	}
+}
+
+func TestFormatError(t *testing.T) {
+	t.Parallel()
+	if err := postgres.FormatError(nil, "op", "x"); err != nil {
+		t.Fatal(err)
+	}
+	app := backorder.Errorf(backorder.EINVALID, "Bad.")
+	if err := postgres.FormatError(app, "op", "x"); err != app {
+		t.Fatalf("application error changed: %v", err)
+	}
+	err := postgres.FormatError(fmt.Errorf("boom"), "save", "x")
+	if backorder.ErrorCode(err) != backorder.EINTERNAL || err.Error() != "postgres: save: boom" {
+		t.Fatalf("err=%v", err)
+	}
 }

@@ -11,7 +11,7 @@ import (
 // a fresh schema of its own.
 func TestStore(t *testing.T) {
 	testURL(t)
-	storetest.Run(t, func(t *testing.T) backorder.Store { return MustOpenDB(t) })
+	storetest.Run(t, func(t *testing.T) backorder.Store { return MustOpenDB(t) }, storetest.Options{})
 }
 
 // TestService runs the business flows of the conformance suite on

@@ -39,3 +39,13 @@ func (db *DB) Missed(tx backorder.Tx) []string { return tx.(*Tx).missed }
 
 // Cached reports whether the write connection keeps query prepared.
 func (db *DB) Cached(query string) bool { return db.stmts.get(query) != nil }
+
+// File returns the path of the database file.
+func (db *DB) File(tb testing.TB) string {
+	tb.Helper()
+	var file string
+	if err := db.read.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil {
+		tb.Fatal(err)
+	}
+	return file
+}

@@ -106,6 +106,19 @@ func newOrder(id, customer string, at time.Time, lines ...line) *backorder.Order
 	return o
 }
 
+// mustStillWait fails if done delivers within a short while: whatever sends
+// on it must still be waiting for a lock. A store that does not make it wait
+// is caught here, or, if the wait is too short for the goroutine to get that
+// far, by the check the goroutine makes itself after the lock.
+func mustStillWait(tb testing.TB, done <-chan error, what string) {
+	tb.Helper()
+	select {
+	case err := <-done:
+		tb.Fatalf("%s returned (err=%v) while another writer held the lock", what, err)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
 // checkCode fails unless err carries the application error code want.
 func checkCode(tb testing.TB, err error, want string) {
 	tb.Helper()

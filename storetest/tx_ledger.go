@@ -8,6 +8,11 @@ import (
 )
 
 func testTxLedgerTotals(t *testing.T, open func(t *testing.T) backorder.Store) {
+	t.Run("Totals", func(t *testing.T) { testLedgerTotals(t, open) })
+	t.Run("Consistent", func(t *testing.T) { testLedgerConsistent(t, open) })
+}
+
+func testLedgerTotals(t *testing.T, open func(t *testing.T) backorder.Store) {
 	ctx := context.Background()
 	s := open(t)
 	var l1, l2 int64
@@ -60,5 +65,52 @@ func testTxLedgerTotals(t *testing.T, open func(t *testing.T) backorder.Store) {
 		t.Fatalf("LineInStock[l1]=%d, want 3", got)
 	} else if got := snap.LineInStock[l2]; got != 0 {
 		t.Fatalf("LineInStock[l2]=%d, want 0", got)
+	}
+}
+
+// testLedgerConsistent stores quantities that the history explains, and an
+// open request for the allocated units: the snapshot carries all of them, and
+// CheckSnapshot finds nothing wrong in it.
+func testLedgerConsistent(t *testing.T, open func(t *testing.T) backorder.Store) {
+	ctx := context.Background()
+	s := open(t)
+	var l *backorder.Line
+	mustWrite(t, s, func(tx backorder.Tx) {
+		mustPutProduct(t, tx, "A", backorder.Stock{OnHand: 5, Allocated: 5, Backordered: 2})
+		o := mustInsertOrder(t, tx, "ORD-1", "cust", t0, waiting("A", 7))
+		l = o.Lines[0]
+		l.Allocated, l.Backordered, l.Fulfilling = 5, 2, 5
+		if err := tx.SaveLines(ctx, []*backorder.Line{l}); err != nil {
+			t.Fatal(err)
+		}
+		ms := []backorder.Movement{
+			{At: t0, Kind: backorder.MoveReceipt, SKU: "A", Quantity: 7},
+			{At: t0, Kind: backorder.MoveAdjustment, SKU: "A", Quantity: -2, Reason: "lost"},
+			{At: t0, Kind: backorder.MoveAllocate, SKU: "A", Quantity: 3, OrderID: "ORD-1", LineID: l.ID, Reason: backorder.ReasonInStock},
+			{At: t0, Kind: backorder.MoveBackorder, SKU: "A", Quantity: 4, OrderID: "ORD-1", LineID: l.ID},
+			{At: t0, Kind: backorder.MoveAllocate, SKU: "A", Quantity: 2, OrderID: "ORD-1", LineID: l.ID, Reason: backorder.ReasonFIFO},
+		}
+		if err := tx.AppendMovements(ctx, ms); err != nil {
+			t.Fatal(err)
+		}
+		f := &backorder.Fulfillment{OrderID: "ORD-1", State: backorder.FulfillmentOpen, CreatedAt: t0,
+			Lines: []backorder.FulfillmentLine{{LineID: l.ID, SKU: "A", Quantity: 5}}}
+		if err := tx.InsertFulfillments(ctx, []*backorder.Fulfillment{f}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	snap, err := mustRead(t, s).LedgerTotals(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEqual(t, "SKUTotals", snap.SKUTotals, map[string]backorder.LedgerTotals{"A": {Received: 7, Adjusted: -2, Allocated: 5, Backordered: 4}})
+	checkEqual(t, "LineTotals", snap.LineTotals, map[int64]backorder.LedgerTotals{l.ID: {Allocated: 5, Backordered: 4}})
+	checkEqual(t, "SKUInStock", snap.SKUInStock, map[string]int64{"A": 3})
+	checkEqual(t, "LineInStock", snap.LineInStock, map[int64]int64{l.ID: 3})
+	checkEqual(t, "OpenRequests", snap.OpenRequests, map[int64]int64{l.ID: 5})
+	checkEqual(t, "Stock", snap.Stock, []backorder.Stock{{SKU: "A", OnHand: 5, Allocated: 5, Backordered: 2}})
+	checkEqual(t, "Lines", snap.Lines, []*backorder.Line{l})
+	if v := backorder.CheckSnapshot(snap); len(v) != 0 {
+		t.Fatalf("CheckSnapshot=%s, want no violations", dump(v))
 	}
 }

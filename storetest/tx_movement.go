@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,6 +66,7 @@ func testTxMovements(t *testing.T, open func(t *testing.T) backorder.Store) {
 			{"SKU", backorder.MovementFilter{SKU: "A"}, []int64{ms[0].ID, ms[1].ID, ms[3].ID}},
 			{"Order", backorder.MovementFilter{OrderID: "ORD-1"}, []int64{ms[1].ID, ms[3].ID}},
 			{"Kind", backorder.MovementFilter{Kind: backorder.MoveAdjustment}, []int64{ms[2].ID}},
+			{"OrderKind", backorder.MovementFilter{OrderID: "ORD-1", Kind: backorder.MoveShip}, []int64{ms[3].ID}},
 			{"After", backorder.MovementFilter{After: ms[1].ID}, []int64{ms[2].ID, ms[3].ID}},
 			{"Limit", backorder.MovementFilter{Limit: 2}, []int64{ms[0].ID, ms[1].ID}},
 			{"SKUAfterLimit", backorder.MovementFilter{SKU: "A", After: ms[0].ID, Limit: 1}, []int64{ms[1].ID}},
@@ -79,6 +81,38 @@ func testTxMovements(t *testing.T, open func(t *testing.T) backorder.Store) {
 				ids = append(ids, m.ID)
 			}
 			checkEqual(t, tc.name, ids, tc.want)
+		}
+	})
+	// More rows than one statement takes, with values that vary and repeat:
+	// each movement gets the ID of its own row.
+	t.Run("Many", func(t *testing.T) {
+		s := open(t)
+		ms := make([]backorder.Movement, 2500)
+		for i := range ms {
+			ms[i] = backorder.Movement{At: t0.Add(time.Duration(i%7) * time.Second), Kind: backorder.MoveReceipt, SKU: "A", Quantity: int64(i), Reference: fmt.Sprint(i % 3)}
+		}
+		mustWrite(t, s, func(tx backorder.Tx) {
+			mustPutProduct(t, tx, "A", backorder.Stock{})
+			if err := tx.AppendMovements(ctx, ms); err != nil {
+				t.Fatal(err)
+			}
+		})
+		for i := 1; i < len(ms); i++ {
+			if ms[i].ID <= ms[i-1].ID {
+				t.Fatalf("movement %d: ID=%d after %d, want increasing in slice order", i, ms[i].ID, ms[i-1].ID)
+			}
+		}
+		got, err := mustRead(t, s).Movements(ctx, backorder.MovementFilter{Limit: 1000, After: ms[1499].ID})
+		if err != nil {
+			t.Fatal(err)
+		} else if len(got) != 1000 {
+			t.Fatalf("Movements has %d, want 1000", len(got))
+		}
+		for i, m := range got {
+			want := ms[1500+i]
+			if m.ID != want.ID || m.Quantity != want.Quantity || m.Reference != want.Reference || !m.At.Equal(want.At) {
+				t.Fatalf("movement %d=%+v, want %+v", 1500+i, m, want)
+			}
 		}
 	})
 	t.Run("Limits", func(t *testing.T) {

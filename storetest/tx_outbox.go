@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,7 +58,8 @@ func testTxLostDemand(t *testing.T, open func(t *testing.T) backorder.Store) {
 
 func testTxEvents(t *testing.T, open func(t *testing.T) backorder.Store) {
 	ctx := context.Background()
-	// samePayload compares JSON by value: a store may reformat it.
+	// samePayload compares JSON byte for byte: a store keeps the payload as
+	// written, spacing and escapes included.
 	samePayload := func(t *testing.T, got, want json.RawMessage) {
 		t.Helper()
 		if len(want) == 0 {
@@ -65,21 +68,16 @@ func testTxEvents(t *testing.T, open func(t *testing.T) backorder.Store) {
 			}
 			return
 		}
-		var g, w any
-		if err := json.Unmarshal(got, &g); err != nil {
-			t.Fatalf("Payload=%q: %v", got, err)
+		if string(got) != string(want) {
+			t.Fatalf("Payload=%s, want %s", got, want)
 		}
-		if err := json.Unmarshal(want, &w); err != nil {
-			t.Fatal(err)
-		}
-		checkEqual(t, "Payload", g, w)
 	}
 	t.Run("OK", func(t *testing.T) {
 		s := open(t)
 		es := []backorder.Event{
 			{At: t0, Kind: backorder.EventOrderAccepted, OrderID: "ORD-1", SKU: "A", Payload: json.RawMessage(`{"status":"backordered","eta":"2026-12-24"}`)},
 			{At: t0.Add(time.Second), Kind: backorder.EventOrderSplitChosen, OrderID: "ORD-1"},
-			{At: t0.Add(2 * time.Second), Kind: backorder.EventOrderAllocated, SKU: "B", Payload: json.RawMessage(`{"n":[1,2,3],"s":"caf\u00e9 \"quoted\""}`)},
+			{At: t0.Add(2 * time.Second), Kind: backorder.EventOrderAllocated, SKU: "B", Payload: json.RawMessage(`{"n": [1, 2,3],  "s":"caf\u00e9 \"quoted\"", "a":""}`)},
 		}
 		mustWrite(t, s, func(tx backorder.Tx) {
 			if err := tx.AppendEvents(ctx, es[:2]); err != nil {
@@ -122,6 +120,46 @@ func testTxEvents(t *testing.T, open func(t *testing.T) backorder.Store) {
 			t.Fatal(err)
 		} else if len(got) != 0 {
 			t.Fatalf("Events(after last)=%s, want none", dump(got))
+		}
+	})
+	// Events commit in ID order: a second writer's AppendEvents waits for
+	// the first writer to commit, so a reader that has seen an ID never sees
+	// a smaller one appear later.
+	t.Run("CommitInIDOrder", func(t *testing.T) {
+		s := open(t)
+		tx1 := mustBegin(t, s)
+		if err := tx1.AppendEvents(ctx, []backorder.Event{{At: t0, Kind: backorder.EventOrderAccepted, OrderID: "ORD-1"}}); err != nil {
+			t.Fatal(err)
+		}
+		var committing atomic.Bool
+		second := make(chan error, 1)
+		go func() {
+			second <- func() error {
+				tx2, err := s.BeginWrite(ctx)
+				if err != nil {
+					return err
+				}
+				defer tx2.Rollback()
+				if err := tx2.AppendEvents(ctx, []backorder.Event{{At: t0, Kind: backorder.EventOrderAccepted, OrderID: "ORD-2"}}); err != nil {
+					return err
+				}
+				if !committing.Load() {
+					return errors.New("the second writer appended events before the first committed")
+				}
+				return tx2.Commit()
+			}()
+		}()
+		mustStillWait(t, second, "the second writer's AppendEvents")
+		committing.Store(true)
+		mustCommit(t, tx1)
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+		es, err := mustRead(t, s).Events(ctx, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		} else if len(es) != 2 || es[0].OrderID != "ORD-1" || es[1].OrderID != "ORD-2" {
+			t.Fatalf("Events=%s, want ORD-1's then ORD-2's", dump(es))
 		}
 	})
 	t.Run("Limits", func(t *testing.T) {
@@ -231,6 +269,13 @@ func testTxIdempotency(t *testing.T, open func(t *testing.T) backorder.Store) {
 		dup := &backorder.IdempotencyRecord{Key: "key-1", RequestHash: "h2", CreatedAt: t0}
 		checkCode(t, tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{dup}), backorder.ECONFLICT)
 		checkCode(t, tx.PutIdempotencyRecords(ctx, []*backorder.IdempotencyRecord{other, dup}), backorder.ECONFLICT)
+		// The transaction stays usable: the caller rolls back to its
+		// savepoint and goes on.
+		if got, err := tx.IdempotencyRecords(ctx, []string{"key-1"}); err != nil {
+			t.Fatalf("IdempotencyRecords after the conflict: %v", err)
+		} else if got["key-1"] == nil || got["key-1"].RequestHash != "h1" {
+			t.Fatalf("IdempotencyRecords=%s, want the first record", dump(got))
+		}
 	})
 	t.Run("ErrConflictWithin", func(t *testing.T) {
 		tx := mustBegin(t, open(t))

@@ -38,11 +38,14 @@ func testTxProduct(t *testing.T, open func(t *testing.T) backorder.Store) {
 
 	t.Run("OK", func(t *testing.T) {
 		s := open(t)
+		p := full()
 		mustWrite(t, s, func(tx backorder.Tx) {
-			if err := tx.PutProduct(ctx, full()); err != nil {
+			if err := tx.PutProduct(ctx, p); err != nil {
 				t.Fatal(err)
 			}
 		})
+		// PutProduct fills p's stock: zero for a new product.
+		checkEqual(t, "PutProduct Stock", p.Stock, backorder.Stock{SKU: "SKU-1"})
 		got, err := mustRead(t, s).Product(ctx, "SKU-1")
 		if err != nil {
 			t.Fatal(err)
@@ -81,12 +84,18 @@ func testTxProduct(t *testing.T, open func(t *testing.T) backorder.Store) {
 		})
 		p := full()
 		p.Name, p.Status, p.ReleaseDate, p.Policy = "Green widget", backorder.StatusActive, "", backorder.Policy{}
-		p.UpdatedAt = t0.Add(time.Hour)
+		p.CreatedAt, p.UpdatedAt = t0.Add(time.Hour), t0.Add(time.Hour)
 		mustWrite(t, s, func(tx backorder.Tx) {
 			if err := tx.PutProduct(ctx, p); err != nil {
 				t.Fatal(err)
 			}
 		})
+		// PutProduct fills p from the stored row: the stock and the first
+		// creation time.
+		checkEqual(t, "PutProduct Stock", p.Stock, backorder.Stock{SKU: "SKU-1", OnHand: 10, Allocated: 4})
+		if !p.CreatedAt.Equal(t0) {
+			t.Fatalf("PutProduct CreatedAt=%v, want the first %v", p.CreatedAt, t0)
+		}
 		got, err := mustRead(t, s).Product(ctx, "SKU-1")
 		if err != nil {
 			t.Fatal(err)
@@ -95,6 +104,7 @@ func testTxProduct(t *testing.T, open func(t *testing.T) backorder.Store) {
 			t.Fatalf("Product=%+v, want the replaced fields", got)
 		}
 		checkEqual(t, "Stock", got.Stock, backorder.Stock{SKU: "SKU-1", OnHand: 10, Allocated: 4})
+		checkTime(t, "CreatedAt", got.CreatedAt, t0)
 		checkTime(t, "UpdatedAt", got.UpdatedAt, t0.Add(time.Hour))
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
@@ -172,6 +182,29 @@ func testTxListProducts(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 		checkEqual(t, "Stock", ps[0].Stock, backorder.Stock{SKU: "A", OnHand: 3})
 	})
+	// SKUs sort bytewise, as Go compares strings, whatever the database's
+	// collation: upper case before lower case, "-" before digits.
+	t.Run("Bytewise", func(t *testing.T) {
+		s := open(t)
+		mustWrite(t, s, func(tx backorder.Tx) {
+			for _, sku := range []string{"a", "B", "c-2", "Z", "b", "c2"} {
+				mustPutProduct(t, tx, sku, backorder.Stock{})
+			}
+		})
+		tx := mustRead(t, s)
+		var got []string
+		for after := ""; ; {
+			ps, err := tx.ListProducts(ctx, backorder.ProductFilter{After: after, Limit: 2})
+			if err != nil {
+				t.Fatal(err)
+			} else if len(ps) == 0 {
+				break
+			}
+			got = append(got, skus(ps)...)
+			after = ps[len(ps)-1].SKU
+		}
+		checkEqual(t, "SKUs", got, []string{"B", "Z", "a", "b", "c-2", "c2"})
+	})
 	t.Run("Limits", func(t *testing.T) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
@@ -229,6 +262,24 @@ func testTxStock(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 		checkEqual(t, "Product.Stock", p.Stock, want["A"])
 	})
+	t.Run("LastWins", func(t *testing.T) {
+		s := setup(t)
+		mustWrite(t, s, func(tx backorder.Tx) {
+			st := []backorder.Stock{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 6}, {SKU: "A", OnHand: 7, Allocated: 7}}
+			if err := tx.SaveStock(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+		})
+		p, err := mustRead(t, s).Product(ctx, "A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEqual(t, "Stock", p.Stock, backorder.Stock{SKU: "A", OnHand: 7, Allocated: 7})
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		tx := mustBegin(t, setup(t))
+		checkCode(t, tx.SaveStock(ctx, []backorder.Stock{{SKU: "A", OnHand: 1}, {SKU: "missing", OnHand: 1}}), backorder.ENOTFOUND)
+	})
 	// The database itself refuses stock that breaks the no-oversell bounds.
 	for _, tc := range []struct {
 		name string
@@ -242,9 +293,7 @@ func testTxStock(t *testing.T, open func(t *testing.T) backorder.Store) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := setup(t)
 			tx := mustBegin(t, s)
-			if err := tx.SaveStock(ctx, []backorder.Stock{tc.st}); err == nil {
-				t.Fatalf("SaveStock(%+v) succeeded, want an error", tc.st)
-			}
+			checkCode(t, tx.SaveStock(ctx, []backorder.Stock{tc.st}), backorder.EINTERNAL)
 		})
 	}
 }

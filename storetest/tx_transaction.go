@@ -3,6 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -223,6 +226,12 @@ func testTxRead(t *testing.T, open func(t *testing.T) backorder.Store) {
 			t.Fatalf("OnHand=%d in a new transaction, want 5", p.OnHand)
 		}
 	})
+	t.Run("ErrWrite", func(t *testing.T) {
+		r := mustRead(t, open(t))
+		if err := r.SetMeta(ctx, "k", "v"); err == nil {
+			t.Fatal("SetMeta in a read transaction succeeded, want an error")
+		}
+	})
 	t.Run("Uncommitted", func(t *testing.T) {
 		s := open(t)
 		w := mustBegin(t, s)
@@ -290,26 +299,193 @@ func testTxTime(t *testing.T, open func(t *testing.T) backorder.Store) {
 
 func testTxLockSKUs(t *testing.T, open func(t *testing.T) backorder.Store) {
 	ctx := context.Background()
-	s := open(t)
+	setup := func(t *testing.T) backorder.Store {
+		s := open(t)
+		mustWrite(t, s, func(tx backorder.Tx) {
+			mustPutProduct(t, tx, "A", backorder.Stock{})
+			mustPutProduct(t, tx, "B", backorder.Stock{})
+		})
+		return s
+	}
+	t.Run("OK", func(t *testing.T) {
+		tx := mustBegin(t, setup(t))
+		if err := tx.LockSKUs(ctx, []string{"A", "B", "missing"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.SaveStock(ctx, []backorder.Stock{{SKU: "A", OnHand: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		mustCommit(t, tx)
+	})
+	// A second writer of a SKU waits, in LockSKUs or already in BeginWrite,
+	// until the first commits, and then reads what the first wrote.
+	t.Run("Serializes", func(t *testing.T) {
+		s := setup(t)
+		tx1 := mustBegin(t, s)
+		if err := tx1.LockSKUs(ctx, []string{"A", "B"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx1.SaveStock(ctx, []backorder.Stock{{SKU: "B", OnHand: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		var committing atomic.Bool
+		second := make(chan error, 1)
+		go func() {
+			second <- func() error {
+				tx2, err := s.BeginWrite(ctx)
+				if err != nil {
+					return err
+				}
+				defer tx2.Rollback()
+				if err := tx2.LockSKUs(ctx, []string{"B"}); err != nil {
+					return err
+				}
+				if !committing.Load() {
+					return errors.New("the second writer took the lock before the first committed")
+				}
+				if p, err := tx2.Product(ctx, "B"); err != nil {
+					return err
+				} else if p.OnHand != 1 {
+					return fmt.Errorf("the second writer read on_hand %d, want the first writer's 1", p.OnHand)
+				}
+				return tx2.Commit()
+			}()
+		}()
+		mustStillWait(t, second, "the second writer's LockSKUs")
+		committing.Store(true)
+		mustCommit(t, tx1)
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+	})
+	// A SKU whose product is being created: a second writer locking it
+	// waits for the creator, then holds it, so a third waits in turn.
+	t.Run("NewSKU", func(t *testing.T) {
+		s := setup(t)
+		tx1 := mustBegin(t, s)
+		if err := tx1.LockSKUs(ctx, []string{"N"}); err != nil {
+			t.Fatal(err)
+		}
+		mustPutProduct(t, tx1, "N", backorder.Stock{OnHand: 1})
+		var committed1, released2 atomic.Bool
+		locked2, release2 := make(chan error, 1), make(chan struct{})
+		var once sync.Once
+		release := func() { once.Do(func() { close(release2) }) }
+		defer release()
+		go func() {
+			tx2, err := s.BeginWrite(ctx)
+			if err != nil {
+				locked2 <- err
+				return
+			}
+			defer tx2.Rollback()
+			if err := tx2.LockSKUs(ctx, []string{"A", "N"}); err != nil {
+				locked2 <- err
+				return
+			}
+			if !committed1.Load() {
+				locked2 <- errors.New("the second writer took N's lock before its creator committed")
+				return
+			}
+			locked2 <- nil
+			<-release2
+		}()
+		mustStillWait(t, locked2, "LockSKUs of a SKU being created")
+		committed1.Store(true)
+		mustCommit(t, tx1)
+		if err := <-locked2; err != nil {
+			t.Fatal(err)
+		}
+		locked3 := make(chan error, 1)
+		go func() {
+			locked3 <- func() error {
+				tx3, err := s.BeginWrite(ctx)
+				if err != nil {
+					return err
+				}
+				defer tx3.Rollback()
+				if err := tx3.LockSKUs(ctx, []string{"N"}); err != nil {
+					return err
+				}
+				if !released2.Load() {
+					return errors.New("the third writer took N's lock while the second held it")
+				}
+				return nil
+			}()
+		}()
+		mustStillWait(t, locked3, "LockSKUs of a SKU another writer holds")
+		released2.Store(true)
+		release()
+		if err := <-locked3; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func testTxRetryable(t *testing.T, open func(t *testing.T) backorder.Store, conflict func(t *testing.T, s backorder.Store) error) {
+	t.Run("ErrOther", func(t *testing.T) {
+		s := open(t)
+		// Errors that only read like a conflict are not one either.
+		for _, err := range []error{nil, errors.New("boom"), backorder.Errorf(backorder.ECONFLICT, "Conflict."), context.Canceled,
+			errors.New("SQLITE_BUSY: database is locked"), errors.New("ERROR: deadlock detected (SQLSTATE 40P01)")} {
+			if s.Retryable(err) {
+				t.Fatalf("Retryable(%v)=true, want false", err)
+			}
+		}
+	})
+	t.Run("Conflict", func(t *testing.T) {
+		s := open(t)
+		if conflict == nil {
+			conflict = deadlock
+		}
+		err := conflict(t, s)
+		if err == nil {
+			t.Fatal("no conflict: err=nil")
+		} else if !s.Retryable(err) {
+			t.Fatalf("Retryable(%v)=false, want true", err)
+		} else if !s.Retryable(fmt.Errorf("wrapped: %w", err)) {
+			t.Fatalf("Retryable of the wrapped %v=false, want true", err)
+		}
+	})
+}
+
+// deadlock makes two write transactions each lock one SKU and then each the
+// other's. The store must fail one of them, and the other then goes on; it
+// returns the failure.
+func deadlock(t *testing.T, s backorder.Store) error {
+	ctx := context.Background()
 	mustWrite(t, s, func(tx backorder.Tx) {
 		mustPutProduct(t, tx, "A", backorder.Stock{})
 		mustPutProduct(t, tx, "B", backorder.Stock{})
 	})
-	tx := mustBegin(t, s)
-	if err := tx.LockSKUs(ctx, []string{"A", "B", "missing"}); err != nil {
+	tx1, tx2 := mustBegin(t, s), mustBegin(t, s)
+	if err := tx1.LockSKUs(ctx, []string{"A"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.SaveStock(ctx, []backorder.Stock{{SKU: "A", OnHand: 2}}); err != nil {
+	if err := tx2.LockSKUs(ctx, []string{"B"}); err != nil {
 		t.Fatal(err)
 	}
-	mustCommit(t, tx)
-}
-
-func testTxRetryable(t *testing.T, open func(t *testing.T) backorder.Store) {
-	s := open(t)
-	for _, err := range []error{nil, errors.New("boom"), backorder.Errorf(backorder.ECONFLICT, "Conflict."), context.Canceled} {
-		if s.Retryable(err) {
-			t.Fatalf("Retryable(%v)=true, want false", err)
+	errs := make(chan error, 2)
+	for _, c := range []struct {
+		tx  backorder.Tx
+		sku string
+	}{{tx1, "B"}, {tx2, "A"}} {
+		go func() {
+			err := c.tx.LockSKUs(ctx, []string{c.sku})
+			if err != nil {
+				c.tx.Rollback() // lets the other one go on
+			}
+			errs <- err
+		}()
+	}
+	var failed []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
 		}
 	}
+	if len(failed) != 1 {
+		t.Fatalf("crossing LockSKUs failed %d times (%v), want once", len(failed), failed)
+	}
+	return failed[0]
 }
