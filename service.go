@@ -22,6 +22,7 @@ type Service struct {
 	log       *slog.Logger
 	committer *groupcommit.Committer[*writeTx]
 	intake    *groupcommit.Kind[*writeTx] // order requests, run set-based
+	queuePage int
 }
 
 // Config configures a Service.
@@ -34,6 +35,10 @@ type Config struct {
 	Writers int
 	// MaxBatch bounds the requests in one group commit (default 256).
 	MaxBatch int
+	// QueuePage is how many waiting lines an allocation run reads and
+	// writes at a time (default DefaultQueuePage). Tests make it small so
+	// that every fill crosses pages.
+	QueuePage int
 }
 
 // The causes of a batch run again, as CommitStats counts them.
@@ -50,7 +55,10 @@ func NewService(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger}
+	if cfg.QueuePage < 1 {
+		cfg.QueuePage = DefaultQueuePage
+	}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, queuePage: cfg.QueuePage}
 	s.committer = groupcommit.New(groupcommit.Config[*writeTx]{
 		Begin: func(ctx context.Context) (*writeTx, error) {
 			tx, err := cfg.Store.BeginWrite(ctx)

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// fillPage is how many waiting lines an allocation run reads, allocates and
-// writes at a time: its memory is bounded by this, not by the queue.
-const fillPage = 4096
+// DefaultQueuePage is how many waiting lines an allocation run reads,
+// allocates and writes at a time unless Config.QueuePage says otherwise:
+// its memory is bounded by this, not by the queue.
+const DefaultQueuePage = 4096
 
 // replyItems is how many allocations and fulfillment requests a reply lists
 // at most; its totals count them all.
@@ -44,7 +45,7 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 	page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
 		return tx.WaitingLines(ctx, QueueQuery{SKU: st.SKU, After: after, Limit: limit})
 	}
-	total, err := FillQueue(st.Available(), settings, now, fillPage, page, func(allocs []Allocation, entries []QueueEntry) error {
+	total, err := FillQueue(st.Available(), settings, now, s.queuePage, page, func(allocs []Allocation, entries []QueueEntry) error {
 		return s.fillPage(ctx, tx, now, st.SKU, cause, allocs, entries, res)
 	})
 	if err != nil {
@@ -234,7 +235,7 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueuePosition, er
 		page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
 			return tx.WaitingLines(ctx, QueueQuery{SKU: f.SKU, After: after, Limit: limit})
 		}
-		ranked, err := ListQueue(settings, now, min(fillPage, limit+1), page, after, limit)
+		ranked, err := ListQueue(settings, now, min(s.queuePage, limit+1), page, after, limit)
 		if err != nil {
 			return nil, err
 		}

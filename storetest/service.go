@@ -44,15 +44,22 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("ManyRequestsOneLine", func(t *testing.T) { t.Parallel(); testManyRequests(t, open, writers) })
 	t.Run("EventPayloads", func(t *testing.T) { t.Parallel(); testEventPayloads(t, open, writers) })
 	t.Run("CancelSameSKULines", func(t *testing.T) { t.Parallel(); testCancelSameSKULines(t, open, writers) })
+	t.Run("LargeReceipt", func(t *testing.T) { t.Parallel(); testLargeReceipt(t, open, writers) })
+	t.Run("QueuePages", func(t *testing.T) { t.Parallel(); testQueuePages(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// testQueuePage is the allocation run's page in the conformance tests:
+// small, so that fills cross pages (an order's lines on two pages, a page
+// that ends mid-class) in every flow the suite runs.
+const testQueuePage = 3
 
 // MustService opens a store and a service over it on a fixed clock.
 func MustService(t testing.TB, store backorder.Store, writers int) (*backorder.Service, *backorder.FixedClock) {
 	t.Helper()
 	clock := backorder.NewFixedClock(epoch)
-	svc := backorder.NewService(backorder.Config{Store: store, Clock: clock, Writers: writers})
+	svc := backorder.NewService(backorder.Config{Store: store, Clock: clock, Writers: writers, QueuePage: testQueuePage})
 	t.Cleanup(func() { svc.Close() })
 	return svc, clock
 }
