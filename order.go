@@ -206,6 +206,15 @@ type LostDemand struct {
 	Rule       string    `json:"rule"`
 }
 
+// LostDemandFilter selects lost demand for a listing, in ID order (the
+// order it was recorded in): recorded at or after Since, after the cursor
+// After (the ID of the last of the previous page), Limit of it.
+type LostDemandFilter struct {
+	Since time.Time
+	After int64
+	Limit int
+}
+
 // OrderFilter selects orders for a listing. After is a cursor: the Seq of the
 // last order of the previous page.
 type OrderFilter struct {

@@ -41,6 +41,7 @@ func (s *Service) Events(ctx context.Context, after int64, limit int) ([]Event, 
 }
 
 // LostDemand lists refused demand recorded since a time.
-func (s *Service) LostDemand(ctx context.Context, since time.Time) ([]LostDemand, error) {
-	return read(ctx, s, func(tx Tx, now time.Time) ([]LostDemand, error) { return tx.ListLostDemand(ctx, since) })
+func (s *Service) LostDemand(ctx context.Context, f LostDemandFilter) ([]LostDemand, error) {
+	f.Limit = PageLimit(f.Limit)
+	return read(ctx, s, func(tx Tx, now time.Time) ([]LostDemand, error) { return tx.ListLostDemand(ctx, f) })
 }

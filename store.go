@@ -2,7 +2,6 @@ package backorder
 
 import (
 	"context"
-	"time"
 )
 
 // Store is a database the service keeps its state in. sqlite.DB and
@@ -122,9 +121,12 @@ type Tx interface {
 	OpenRequests(ctx context.Context) (map[int64]int64, error)
 
 	// InsertLostDemand records refused order lines.
+	// It need not set their IDs: nothing reads lost demand by ID before it
+	// is listed.
 	InsertLostDemand(ctx context.Context, ls []LostDemand) error
-	// ListLostDemand returns lost demand recorded at or after since.
-	ListLostDemand(ctx context.Context, since time.Time) ([]LostDemand, error)
+	// ListLostDemand returns a page of lost demand in ID order (see
+	// LostDemandFilter).
+	ListLostDemand(ctx context.Context, f LostDemandFilter) ([]LostDemand, error)
 
 	// AppendEvents adds outbox events, setting their IDs.
 	AppendEvents(ctx context.Context, es []Event) error

@@ -70,11 +70,19 @@ func handleLostDemandList(svc *backorder.Service) apiFunc {
 			}
 			since = t
 		}
-		ls, err := svc.LostDemand(r.Context(), since)
+		limit, err := queryLimit(r)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, newPage(ls, 0, nil))
+		after, err := queryInt64(r, "after")
+		if err != nil {
+			return err
+		}
+		ls, err := svc.LostDemand(r.Context(), backorder.LostDemandFilter{Since: since, After: after, Limit: limit + 1})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newPage(ls, limit, func(l backorder.LostDemand) string { return itoa(l.ID) }))
 		return nil
 	}
 }

@@ -82,6 +82,19 @@ func TestLedger(t *testing.T) {
 		if len(p.Data) != 0 {
 			t.Fatalf("lost demand since later=%+v, want none", p.Data)
 		}
+		// Paged: a second refusal, one at a time.
+		if resp := s.Do(t, "POST", "/v1/orders", order("lost2", "c", "NOBO", 1)); resp.Status != http.StatusConflict {
+			t.Fatalf("refusal: status=%d: %s", resp.Status, resp.Body)
+		}
+		var first, second Page[backorder.LostDemand]
+		s.MustDo(t, http.StatusOK, "GET", "/v1/lost-demand?limit=1", nil, &first)
+		if len(first.Data) != 1 || first.Data[0].OrderID != "lost" || first.NextCursor == "" {
+			t.Fatalf("first page=%+v", first)
+		}
+		s.MustDo(t, http.StatusOK, "GET", "/v1/lost-demand?limit=1&after="+first.NextCursor, nil, &second)
+		if len(second.Data) != 1 || second.Data[0].OrderID != "lost2" || second.NextCursor != "" {
+			t.Fatalf("second page=%+v", second)
+		}
 	})
 	t.Run("Check", func(t *testing.T) {
 		var rep backorder.CheckReport

@@ -261,8 +261,9 @@ func (tx *Tx) Events(ctx context.Context, after int64, n int) ([]backorder.Event
 	return out, nil
 }
 
-// InsertLostDemand records refused order lines in one statement. As on
-// SQLite, it leaves their IDs unset: nothing reads lost demand by ID.
+// InsertLostDemand records refused order lines in one statement. It leaves
+// their IDs unset (the store contract allows it): nothing reads lost demand
+// by ID before it is listed.
 func (tx *Tx) InsertLostDemand(ctx context.Context, ls []backorder.LostDemand) error {
 	if len(ls) == 0 {
 		return nil
@@ -287,12 +288,13 @@ func (tx *Tx) InsertLostDemand(ctx context.Context, ls []backorder.LostDemand) e
 	return FormatError(err, "insert lost demand", "")
 }
 
-// ListLostDemand returns lost demand recorded at or after since, oldest first.
-func (tx *Tx) ListLostDemand(ctx context.Context, since time.Time) ([]backorder.LostDemand, error) {
+// ListLostDemand returns a page of lost demand in ID order, recorded at or
+// after f.Since.
+func (tx *Tx) ListLostDemand(ctx context.Context, f backorder.LostDemandFilter) ([]backorder.LostDemand, error) {
 	var out []backorder.LostDemand
 	var l backorder.LostDemand
 	err := collect(ctx, tx.tx, `SELECT id, at, order_id, customer_id, sku, quantity, value_cents, currency, rule
-		FROM lost_demand WHERE at >= $1 ORDER BY at, id`, []any{since},
+		FROM lost_demand WHERE id > $1 AND at >= $2 ORDER BY id LIMIT $3`, []any{f.After, f.Since, limit(f.Limit)},
 		[]any{&l.ID, &l.At, &l.OrderID, &l.CustomerID, &l.SKU, &l.Quantity, &l.ValueCents, &l.Currency, &l.Rule},
 		func() error {
 			out = append(out, l)

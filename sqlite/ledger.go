@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/backorder/backorder"
 )
@@ -219,10 +218,11 @@ func (tx *Tx) InsertLostDemand(ctx context.Context, ls []backorder.LostDemand) e
 	return nil
 }
 
-// ListLostDemand returns lost demand recorded at or after since, oldest first.
-func (tx *Tx) ListLostDemand(ctx context.Context, since time.Time) ([]backorder.LostDemand, error) {
+// ListLostDemand returns a page of lost demand in ID order, recorded at or
+// after f.Since.
+func (tx *Tx) ListLostDemand(ctx context.Context, f backorder.LostDemandFilter) ([]backorder.LostDemand, error) {
 	rows, err := tx.query(ctx, `SELECT id, at, order_id, customer_id, sku, quantity, value_cents, currency, rule
-		FROM lost_demand WHERE at >= ? ORDER BY at, id`, micros(since))
+		FROM lost_demand WHERE id > ? AND at >= ? ORDER BY id LIMIT ?`, f.After, micros(f.Since), limit(f.Limit))
 	if err != nil {
 		return nil, FormatError(err, "list lost demand", "")
 	}

@@ -188,7 +188,7 @@ func testIntakeRun(t *testing.T, open Opener) {
 		if _, err := svc.PlaceOrder(ctx, orderReq("B-3", "c1", "NO", 1), idem); backorder.ErrorCode(err) != backorder.EREFUSED || !idem.Replayed {
 			t.Fatalf("retry of B-3: err=%v replayed=%v, want the refusal replayed", err, idem.Replayed)
 		}
-		lost, err := svc.LostDemand(ctx, time.Time{})
+		lost, err := svc.LostDemand(ctx, backorder.LostDemandFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

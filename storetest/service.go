@@ -297,7 +297,7 @@ func testRefusal(t *testing.T, open Opener, writers int) {
 	if _, err := svc.Order(ctx, "R1"); backorder.ErrorCode(err) != backorder.ENOTFOUND {
 		t.Fatalf("refused order stored: err=%v", err)
 	}
-	lost, err := svc.LostDemand(ctx, time.Time{})
+	lost, err := svc.LostDemand(ctx, backorder.LostDemandFilter{})
 	if err != nil {
 		t.Fatal(err)
 	} else if len(lost) != 2 || lost[0].Quantity+lost[1].Quantity != 5 {
@@ -426,7 +426,7 @@ func testIdempotency(t *testing.T, open Opener, writers int) {
 			t.Fatalf("err=%v", err)
 		}
 	}
-	if lost, _ := svc.LostDemand(ctx, time.Time{}); len(lost) != 1 {
+	if lost, _ := svc.LostDemand(ctx, backorder.LostDemandFilter{}); len(lost) != 1 {
 		t.Fatalf("lost demand rows=%d after 3 retries, want 1", len(lost))
 	}
 

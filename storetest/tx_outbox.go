@@ -29,7 +29,7 @@ func testTxLostDemand(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 	})
 	tx := mustRead(t, s)
-	got, err := tx.ListLostDemand(ctx, t0.Add(time.Hour))
+	got, err := tx.ListLostDemand(ctx, backorder.LostDemandFilter{Since: t0.Add(time.Hour), Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	} else if len(got) != 2 {
@@ -44,15 +44,28 @@ func testTxLostDemand(t *testing.T, open func(t *testing.T) backorder.Store) {
 		g.ID, g.At, want.ID, want.At = 0, time.Time{}, 0, time.Time{}
 		checkEqual(t, "LostDemand", g, want)
 	}
-	if all, err := tx.ListLostDemand(ctx, time.Time{}); err != nil {
+	if all, err := tx.ListLostDemand(ctx, backorder.LostDemandFilter{Limit: 10}); err != nil {
 		t.Fatal(err)
 	} else if len(all) != 3 {
 		t.Fatalf("ListLostDemand(zero) has %d, want 3", len(all))
 	}
-	if none, err := tx.ListLostDemand(ctx, t0.Add(3*time.Hour)); err != nil {
+	if none, err := tx.ListLostDemand(ctx, backorder.LostDemandFilter{Since: t0.Add(3 * time.Hour), Limit: 10}); err != nil {
 		t.Fatal(err)
 	} else if len(none) != 0 {
 		t.Fatalf("ListLostDemand(later) has %d, want 0", len(none))
+	}
+	// Paged in ID order: two, then the one after the cursor.
+	first, err := tx.ListLostDemand(ctx, backorder.LostDemandFilter{Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	} else if len(first) != 2 || first[0].OrderID != "ORD-1" || first[1].SKU != "B" || first[0].ID >= first[1].ID {
+		t.Fatalf("first page=%s, want ORD-1 then ORD-2/B", dump(first))
+	}
+	rest, err := tx.ListLostDemand(ctx, backorder.LostDemandFilter{After: first[1].ID, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	} else if len(rest) != 1 || rest[0].SKU != "C" {
+		t.Fatalf("second page=%s, want ORD-2/C", dump(rest))
 	}
 }
 

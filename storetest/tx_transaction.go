@@ -187,7 +187,7 @@ func testTxRollback(t *testing.T, open func(t *testing.T) backorder.Store) {
 	if fs, err := r.ListFulfillments(ctx, backorder.FulfillmentQuery{}); err != nil || len(fs) != 0 {
 		t.Fatalf("Fulfillments=%v, %v, want none", fs, err)
 	}
-	if ls, err := r.ListLostDemand(ctx, time.Time{}); err != nil || len(ls) != 0 {
+	if ls, err := r.ListLostDemand(ctx, backorder.LostDemandFilter{Limit: 10}); err != nil || len(ls) != 0 {
 		t.Fatalf("LostDemand=%v, %v, want none", ls, err)
 	}
 	if st, err := r.AllStock(ctx); err != nil || len(st) != 0 {
