@@ -13,3 +13,9 @@ func Write(s *Service, skus []string, idem *Idempotency, fn func(ctx context.Con
 		return fn(ctx, tx, now)
 	})
 }
+
+// WriteTx is the service's view of a batch's transaction.
+type WriteTx = writeTx
+
+// NewWriteTx wraps tx as the committer does, holding back at most hold events.
+func NewWriteTx(tx Tx, hold int) *WriteTx { return &writeTx{Tx: tx, hold: hold} }

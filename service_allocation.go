@@ -170,7 +170,9 @@ func (s *Service) fillPage(ctx context.Context, tx *writeTx, now time.Time, sku 
 		}
 		events[i] = e
 	}
-	tx.Emit(events...)
+	if err := tx.Emit(ctx, events...); err != nil {
+		return err
+	}
 	res.fulfillments += int64(len(fs))
 	if n := replyItems - len(res.allocations); n > 0 {
 		res.allocations = append(res.allocations, allocs[:min(n, len(allocs))]...)

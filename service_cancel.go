@@ -102,7 +102,9 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 		if err != nil {
 			return nil, err
 		}
-		tx.Emit(e)
+		if err := tx.Emit(ctx, e); err != nil {
+			return nil, err
+		}
 		// Released units go straight to the next in line; the SKU's first
 		// release is the cause the allocations record.
 		cause := map[string]int64{}

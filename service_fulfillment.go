@@ -102,7 +102,9 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 		if err != nil {
 			return nil, err
 		}
-		tx.Emit(e)
+		if err := tx.Emit(ctx, e); err != nil {
+			return nil, err
+		}
 		f.Status = f.DeriveStatus(now)
 		return f, nil
 	})

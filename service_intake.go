@@ -206,7 +206,9 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 				if err != nil {
 					return err
 				}
-				tx.Emit(e)
+				if err := tx.Emit(ctx, e); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -49,7 +49,9 @@ func (s *Service) ChooseSplit(ctx context.Context, id, choice string, idem *Idem
 			if err != nil {
 				return nil, err
 			}
-			tx.Emit(e)
+			if err := tx.Emit(ctx, e); err != nil {
+				return nil, err
+			}
 		}
 		return o, nil
 	})

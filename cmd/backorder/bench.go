@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -40,8 +42,21 @@ type benchResult struct {
 	IntakeP99Ms        float64 `json:"intake_p99_ms"`
 	OrdersPerCommit    float64 `json:"orders_per_commit"`
 	Receipt100kLinesS  float64 `json:"receipt_100k_lines_s"`
-	ReceiptAllocations int     `json:"receipt_allocations"`
+	ReceiptAllocations int64   `json:"receipt_allocations"`
+	ReceiptPeakRSSMB   float64 `json:"receipt_peak_rss_mb"`
 	CheckOK            bool    `json:"check_ok"`
+
+	// The big receipt: --big-lines waiting lines (default 1,000,000), its
+	// time against the first receipt's, the process's peak resident memory
+	// while it ran, and intake on the store it leaves behind (which holds
+	// that many orders) against intake on an empty store.
+	BigReceiptLines      int     `json:"big_receipt_lines,omitempty"`
+	BigReceiptS          float64 `json:"big_receipt_s,omitempty"`
+	BigReceiptVsReceipt  float64 `json:"big_receipt_vs_receipt,omitempty"`
+	BigReceiptPeakRSSMB  float64 `json:"big_receipt_peak_rss_mb,omitempty"`
+	BigCheckOK           bool    `json:"big_check_ok,omitempty"`
+	IntakeFullOrdersPerS float64 `json:"intake_full_store_orders_per_s,omitempty"`
+	IntakeFullVsEmpty    float64 `json:"intake_full_vs_empty,omitempty"`
 }
 
 type benchConfig struct {
@@ -51,6 +66,7 @@ type benchConfig struct {
 	clients   int
 	skus      int
 	lines     int
+	bigLines  int
 	instances int
 }
 
@@ -63,9 +79,10 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.clients, "clients", 64, "concurrent intake clients")
 	fs.IntVar(&cfg.skus, "skus", 10, "hot SKUs the intake load orders")
 	fs.IntVar(&cfg.lines, "lines", 100_000, "waiting lines the receipt figure allocates against")
+	fs.IntVar(&cfg.bigLines, "big-lines", 1_000_000, "waiting lines of the big receipt, then intake on the store it leaves (0: skip)")
 	fs.IntVar(&cfg.instances, "instances", 0, "API instances for intake (default 1 on SQLite, 3 on PostgreSQL)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	only := fs.String("only", "", "run one figure only: raw, intake or receipt")
+	only := fs.String("only", "", "run one figure only: raw, intake, receipt or big (the big receipt, then intake on its store)")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -147,8 +164,32 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	// 3. One receipt against many waiting lines of one SKU.
 	if want("receipt") {
 		progress("receipt: seeding %d waiting lines...", cfg.lines)
-		if err := benchReceipt(ctx, cfg, dsnFor("receipt"), run, &res, progress); err != nil {
+		r, err := benchReceipt(ctx, dsnFor("receipt"), run, cfg.lines, progress)
+		if err != nil {
 			return fmt.Errorf("receipt: %w", err)
+		}
+		res.Receipt100kLinesS, res.ReceiptAllocations, res.ReceiptPeakRSSMB, res.CheckOK = r.seconds, r.allocations, r.peakRSSMB, r.checkOK
+	}
+
+	// 4. The big receipt, then intake on the store it leaves behind.
+	if want("big") && cfg.bigLines > 0 {
+		progress("big receipt: seeding %d waiting lines...", cfg.bigLines)
+		r, err := benchReceipt(ctx, dsnFor("big"), run+"big", cfg.bigLines, progress)
+		if err != nil {
+			return fmt.Errorf("big receipt: %w", err)
+		}
+		res.BigReceiptLines, res.BigReceiptS, res.BigReceiptPeakRSSMB, res.BigCheckOK = cfg.bigLines, r.seconds, r.peakRSSMB, r.checkOK
+		if res.Receipt100kLinesS > 0 {
+			res.BigReceiptVsReceipt = r.seconds / res.Receipt100kLinesS
+		}
+		progress("intake on the store of %d orders: %d clients, %s...", cfg.bigLines, cfg.clients, cfg.duration)
+		full := res
+		if err := benchIntake(ctx, cfg, dsnFor("big"), run+"full", &full); err != nil {
+			return fmt.Errorf("intake on a full store: %w", err)
+		}
+		res.IntakeFullOrdersPerS = full.IntakeOrdersPerS
+		if res.IntakeOrdersPerS > 0 {
+			res.IntakeFullVsEmpty = full.IntakeOrdersPerS / res.IntakeOrdersPerS
 		}
 	}
 
@@ -159,7 +200,13 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "raw_commit_per_s       %.0f\n", res.RawCommitPerS)
 	fmt.Fprintf(stdout, "intake_orders_per_s    %.0f  (%.1fx raw commits; %d clients, %d instance(s); p50 %.1f ms, p99 %.1f ms; %.1f orders per commit)\n",
 		res.IntakeOrdersPerS, res.IntakeRatio, res.IntakeClients, res.IntakeInstances, res.IntakeP50Ms, res.IntakeP99Ms, res.OrdersPerCommit)
-	fmt.Fprintf(stdout, "receipt_100k_lines_s   %.3f  (%d allocations; invariant check ok=%v)\n", res.Receipt100kLinesS, res.ReceiptAllocations, res.CheckOK)
+	fmt.Fprintf(stdout, "receipt_100k_lines_s   %.3f  (%d lines filled; peak RSS %.0f MB; invariant check ok=%v)\n", res.Receipt100kLinesS, res.ReceiptAllocations, res.ReceiptPeakRSSMB, res.CheckOK)
+	if res.BigReceiptLines > 0 {
+		fmt.Fprintf(stdout, "big_receipt_s          %.3f  (%d lines; %.1fx the first receipt; peak RSS %.0f MB; invariant check ok=%v)\n",
+			res.BigReceiptS, res.BigReceiptLines, res.BigReceiptVsReceipt, res.BigReceiptPeakRSSMB, res.BigCheckOK)
+		fmt.Fprintf(stdout, "intake_full_store      %.0f orders/s  (%.2fx intake on an empty store; the store holds %d orders)\n",
+			res.IntakeFullOrdersPerS, res.IntakeFullVsEmpty, res.BigReceiptLines)
+	}
 	return nil
 }
 
@@ -269,19 +316,28 @@ func benchIntake(ctx context.Context, cfg benchConfig, dsn, run string, res *ben
 	return nil
 }
 
-// benchReceipt queues cfg.lines one-unit backorders of one SKU, then times a
-// single receipt of that many units, which fills every one of them.
-func benchReceipt(ctx context.Context, cfg benchConfig, dsn, run string, res *benchResult, progress func(string, ...any)) error {
+// receiptFigure is what one receipt benchmark measured.
+type receiptFigure struct {
+	seconds     float64
+	allocations int64
+	peakRSSMB   float64 // the process's peak resident memory during the receipt
+	checkOK     bool
+}
+
+// benchReceipt queues lines one-unit backorders of one SKU, then times a
+// single receipt of that many units, which fills every one of them, and
+// checks every invariant afterwards.
+func benchReceipt(ctx context.Context, dsn, run string, lines int, progress func(string, ...any)) (*receiptFigure, error) {
 	db, err := openDatabase(ctx, dsn)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.close()
 	svc := backorder.NewService(backorder.Config{Store: db.store, Writers: db.writers, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	defer svc.Close()
 	sku := run + "-QUEUE"
 	if _, _, err := svc.PutProduct(ctx, &backorder.ProductInput{SKU: sku, Name: "Queue", PriceCents: 1000, Currency: "USD", Status: backorder.StatusActive}); err != nil {
-		return err
+		return nil, err
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -293,7 +349,7 @@ func benchReceipt(ctx context.Context, cfg benchConfig, dsn, run string, res *be
 			defer wg.Done()
 			for {
 				n := next.Add(1)
-				if n > int64(cfg.lines) {
+				if n > int64(lines) {
 					return
 				}
 				_, err := svc.PlaceOrder(ctx, &backorder.OrderRequest{
@@ -310,23 +366,48 @@ func benchReceipt(ctx context.Context, cfg benchConfig, dsn, run string, res *be
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return err
+		return nil, err
 	}
-	progress("receipt: seeded in %s; receiving %d units...", time.Since(t0).Round(time.Millisecond), cfg.lines)
+	progress("receipt: seeded in %s; receiving %d units...", time.Since(t0).Round(time.Millisecond), lines)
+	// The peak is the receipt's: what seeding left behind is returned to
+	// the system and the kernel's high-water mark starts again from here.
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS()
 	start := time.Now()
-	r, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: int64(cfg.lines)}, nil)
+	r, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: int64(lines)}, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	res.Receipt100kLinesS = time.Since(start).Seconds()
-	res.ReceiptAllocations = len(r.Allocations)
-	progress("receipt: %d allocations in %.3fs; checking invariants...", len(r.Allocations), res.Receipt100kLinesS)
+	f := &receiptFigure{seconds: time.Since(start).Seconds(), allocations: r.LinesFilled, peakRSSMB: peakRSSMB()}
+	progress("receipt: %d lines filled in %.3fs (peak RSS %.0f MB); checking invariants...", r.LinesFilled, f.seconds, f.peakRSSMB)
 	rep, err := svc.Check(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	res.CheckOK = rep.OK
-	return nil
+	f.checkOK = rep.OK
+	return f, nil
+}
+
+// resetPeakRSS starts the kernel's record of this process's peak resident
+// memory (VmHWM) again from its current size (Linux: clear_refs 5).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMB reads this process's peak resident memory since the last
+// resetPeakRSS, in MB (VmHWM in /proc/self/status); 0 where there is none.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }
 
 func percentileMs(d []time.Duration, p float64) float64 {
