@@ -1,6 +1,7 @@
 package backorder
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"time"
@@ -98,6 +99,71 @@ type Snapshot struct {
 	LineTotals   map[int64]LedgerTotals
 	LineInStock  map[int64]int64
 	OpenRequests map[int64]int64 // units in open fulfillment requests, per line
+}
+
+// LedgerSum is the sum of the quantities of a group of movements: those of
+// one SKU, one line (0: none) and one kind, and, for allocations, one reason
+// (for other kinds Reason is "").
+type LedgerSum struct {
+	SKU      string
+	LineID   int64
+	Kind     string
+	Reason   string
+	Quantity int64
+}
+
+// AddSum folds a sum of the history into the snapshot's ledger totals,
+// keeping apart the allocations made at intake from stock (ReasonInStock),
+// which never waited in the queue.
+func (s *Snapshot) AddSum(m LedgerSum) {
+	if s.SKUTotals == nil {
+		s.SKUTotals, s.SKUInStock = map[string]LedgerTotals{}, map[string]int64{}
+		s.LineTotals, s.LineInStock = map[int64]LedgerTotals{}, map[int64]int64{}
+	}
+	mv := Movement{Kind: m.Kind, Quantity: m.Quantity}
+	inStock := m.Kind == MoveAllocate && m.Reason == ReasonInStock
+	t := s.SKUTotals[m.SKU]
+	t.Add(&mv)
+	s.SKUTotals[m.SKU] = t
+	if inStock {
+		s.SKUInStock[m.SKU] += m.Quantity
+	}
+	if m.LineID != 0 {
+		t := s.LineTotals[m.LineID]
+		t.Add(&mv)
+		s.LineTotals[m.LineID] = t
+		if inStock {
+			s.LineInStock[m.LineID] += m.Quantity
+		}
+	}
+}
+
+// ReadSnapshot reads what the invariant check compares: the stored stock,
+// lines and open requests, and the sums of the history. Read it in a read
+// transaction, so all of it comes from one snapshot of the database.
+func ReadSnapshot(ctx context.Context, tx Tx) (*Snapshot, error) {
+	s := &Snapshot{
+		SKUTotals: map[string]LedgerTotals{}, SKUInStock: map[string]int64{},
+		LineTotals: map[int64]LedgerTotals{}, LineInStock: map[int64]int64{},
+	}
+	var err error
+	if s.Stock, err = tx.AllStock(ctx); err != nil {
+		return nil, err
+	}
+	if s.Lines, err = tx.AllLines(ctx); err != nil {
+		return nil, err
+	}
+	if s.OpenRequests, err = tx.OpenRequests(ctx); err != nil {
+		return nil, err
+	}
+	sums, err := tx.LedgerSums(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range sums {
+		s.AddSum(m)
+	}
+	return s, nil
 }
 
 // Violation is one broken invariant.

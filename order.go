@@ -140,6 +140,16 @@ type Line struct {
 // Open is the number of units neither shipped nor cancelled.
 func (l *Line) Open() int64 { return l.Allocated + l.Backordered }
 
+// Tally sets an order's Units and LineCount from its lines, as they are
+// stored with it: the wholesale rule reads the units, and the allocation run
+// the line count, without loading the lines.
+func (o *Order) Tally() {
+	o.Units, o.LineCount = 0, len(o.Lines)
+	for _, l := range o.Lines {
+		o.Units += l.Quantity
+	}
+}
+
 // Conserved reports whether the line's quantities add up.
 func (l *Line) Conserved() bool {
 	return l.Quantity == l.Allocated+l.Backordered+l.Shipped+l.Cancelled &&

@@ -18,7 +18,7 @@ type CheckReport struct {
 // one consistent snapshot, and reports every invariant it finds broken.
 func (s *Service) Check(ctx context.Context) (*CheckReport, error) {
 	return read(ctx, s, func(tx Tx, now time.Time) (*CheckReport, error) {
-		snap, err := tx.LedgerTotals(ctx)
+		snap, err := ReadSnapshot(ctx, tx)
 		if err != nil {
 			return nil, err
 		}

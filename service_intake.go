@@ -135,11 +135,10 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 		}
 		o := &Order{
 			ID: req.ID, Customer: req.Customer, Shipping: req.Shipping, NeedBy: req.NeedBy,
-			SplitPolicy: plan.SplitPolicy, AcceptedAt: now, Lines: plan.Accepted, LineCount: len(plan.Accepted),
-			Refused: plan.Refused,
+			SplitPolicy: plan.SplitPolicy, AcceptedAt: now, Lines: plan.Accepted, Refused: plan.Refused,
 		}
+		o.Tally()
 		for _, l := range o.Lines {
-			o.Units += l.Quantity
 			st := &products[l.SKU].Stock
 			st.Allocated += l.Allocated
 			st.Backordered += l.Backordered

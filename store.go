@@ -66,9 +66,10 @@ type Tx interface {
 	// AllStock returns the quantities of every SKU.
 	AllStock(ctx context.Context) ([]Stock, error)
 
-	// InsertOrders stores new orders with their lines. It sets each order's
-	// Seq (increasing in slice order, and in commit order across
-	// transactions) and each line's ID and OrderID. ECONFLICT if an order ID
+	// InsertOrders stores new orders with their lines, as given (Units and
+	// LineCount too: Order.Tally). It sets each order's Seq (increasing in
+	// slice order, and in commit order across transactions) and each line's
+	// ID and OrderID. ECONFLICT if an order ID
 	// exists; the orders may then be partly written, and the caller rolls
 	// back (the service runs every write under a savepoint).
 	InsertOrders(ctx context.Context, os []*Order) error
@@ -139,7 +140,7 @@ type Tx interface {
 	// caller rolls back).
 	PutIdempotencyRecords(ctx context.Context, rs []*IdempotencyRecord) error
 
-	// LedgerTotals sums the movements per SKU and per line, with the part of
-	// allocations made at intake from stock (reason in_stock) apart.
-	LedgerTotals(ctx context.Context) (*Snapshot, error)
+	// LedgerSums sums the history per SKU, line, kind and (for
+	// allocations) reason, in one pass.
+	LedgerSums(ctx context.Context) ([]LedgerSum, error)
 }

@@ -30,9 +30,9 @@ func mustSeedQueue(tb testing.TB, db *postgres.DB, sku string, n int) {
 				$3::timestamptz + g * interval '1 microsecond', 1, 1
 			FROM generate_series(1, $2::int) AS g`, []any{sku, n, now}},
 		{`INSERT INTO order_lines (order_id, line_no, sku, quantity, allocated, backordered, shipped, cancelled, fulfilling,
-				price_cents, currency, payment_timing)
-			SELECT $1 || '-' || g, 1, $1, 1, 0, 1, 0, 0, 0, 1999, 'USD', 'at_order'
-			FROM generate_series(1, $2::int) AS g`, []any{sku, n}},
+				price_cents, currency, payment_timing, accepted_at, seq)
+			SELECT o.id, 1, $1, 1, 0, 1, 0, 0, 0, 1999, 'USD', 'at_order', o.accepted_at, o.seq
+			FROM orders o WHERE o.id LIKE $1 || '-%'`, []any{sku}},
 		{`INSERT INTO movements (at, kind, sku, quantity, order_id, line_id)
 			SELECT $2, 'backorder', $1, 1, order_id, id FROM order_lines WHERE sku = $1`, []any{sku, now}},
 	} {
@@ -161,8 +161,8 @@ func BenchmarkReceive100k(b *testing.B) {
 		res, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: n}, nil)
 		if err != nil {
 			b.Fatal(err)
-		} else if len(res.Allocations) != n || res.Backordered != 0 {
-			b.Fatalf("%d allocations, %d still backordered", len(res.Allocations), res.Backordered)
+		} else if res.LinesFilled != n || res.Backordered != 0 {
+			b.Fatalf("%d lines filled, %d still backordered", res.LinesFilled, res.Backordered)
 		}
 	}
 }
@@ -184,8 +184,8 @@ func BenchmarkFloor100k(b *testing.B) {
 			JOIN orders o ON o.id = l.order_id WHERE l.sku = $1 AND l.backordered > 0`},
 		{"lines", `UPDATE order_lines SET allocated = allocated + backordered, fulfilling = fulfilling + backordered,
 			backordered = 0 WHERE sku = $1 AND backordered > 0`},
-		{"movements", `INSERT INTO movements (at, kind, sku, quantity, order_id, line_id, reason, reference)
-			SELECT at, 'allocate', sku, quantity, order_id, line_id, 'fifo', 'PO-1' FROM floor`},
+		{"movements", `INSERT INTO movements (at, kind, sku, quantity, order_id, line_id, reason, cause_id)
+			SELECT at, 'allocate', sku, quantity, order_id, line_id, 'fifo', 1 FROM floor`},
 		{"fulfillments", `INSERT INTO fulfillments (id, order_id, state, created_at)
 			SELECT fulfillment_id, order_id, 'open', at FROM floor`},
 		{"fulfillment_lines", `INSERT INTO fulfillment_lines (fulfillment_id, line_id, sku, quantity)
@@ -206,7 +206,7 @@ func BenchmarkFloor100k(b *testing.B) {
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE floor ON COMMIT DROP AS
 			SELECT now() AS at, sku, order_id, id AS line_id, backordered AS quantity,
 				(SELECT coalesce(max(id), 0) FROM fulfillments) + row_number() OVER (ORDER BY id) AS fulfillment_id,
-				json_build_object('status', 'allocated', 'line_id', id) AS payload
+				json_build_object('version', 1, 'status', 'allocated', 'units', backordered, 'fulfillment_ids', json_build_array(id)) AS payload
 			FROM order_lines WHERE sku = $1 AND backordered > 0`, sku); err != nil {
 			b.Fatal(err)
 		}

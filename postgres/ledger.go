@@ -306,54 +306,22 @@ func (tx *Tx) ListLostDemand(ctx context.Context, f backorder.LostDemandFilter) 
 	return out, nil
 }
 
-// LedgerTotals sums the movements per SKU and per line in one pass over the
-// history (GROUP BY), with the allocations made at intake from stock (reason
-// in_stock) apart, and adds the stored stock, lines and open requests the
-// check compares them with. Run it in a read transaction: all of it then
-// comes from one snapshot.
-func (tx *Tx) LedgerTotals(ctx context.Context) (*backorder.Snapshot, error) {
-	s := &backorder.Snapshot{
-		SKUTotals:   map[string]backorder.LedgerTotals{},
-		SKUInStock:  map[string]int64{},
-		LineTotals:  map[int64]backorder.LedgerTotals{},
-		LineInStock: map[int64]int64{},
-	}
-	var err error
-	if s.Stock, err = tx.AllStock(ctx); err != nil {
-		return nil, err
-	}
-	if s.Lines, err = tx.AllLines(ctx); err != nil {
-		return nil, err
-	}
-	if s.OpenRequests, err = tx.OpenRequests(ctx); err != nil {
-		return nil, err
-	}
-	var m backorder.Movement
-	var inStock bool
-	err = collect(ctx, tx.tx, `SELECT sku, coalesce(line_id, 0), kind,
-			kind = 'allocate' AND coalesce(reason, '') = 'in_stock', sum(quantity)::bigint
+// LedgerSums sums the history per SKU, line, kind and allocation reason, in
+// one pass over it (GROUP BY).
+func (tx *Tx) LedgerSums(ctx context.Context) ([]backorder.LedgerSum, error) {
+	var out []backorder.LedgerSum
+	var m backorder.LedgerSum
+	err := collect(ctx, tx.tx, `SELECT sku, coalesce(line_id, 0), kind,
+			CASE WHEN kind = 'allocate' THEN coalesce(reason, '') ELSE '' END, sum(quantity)::bigint
 		FROM movements GROUP BY 1, 2, 3, 4`, nil,
-		[]any{&m.SKU, &m.LineID, &m.Kind, &inStock, &m.Quantity}, func() error {
-			t := s.SKUTotals[m.SKU]
-			t.Add(&m)
-			s.SKUTotals[m.SKU] = t
-			if inStock {
-				s.SKUInStock[m.SKU] += m.Quantity
-			}
-			if m.LineID != 0 {
-				t := s.LineTotals[m.LineID]
-				t.Add(&m)
-				s.LineTotals[m.LineID] = t
-				if inStock {
-					s.LineInStock[m.LineID] += m.Quantity
-				}
-			}
+		[]any{&m.SKU, &m.LineID, &m.Kind, &m.Reason, &m.Quantity}, func() error {
+			out = append(out, m)
 			return nil
 		})
 	if err != nil {
-		return nil, FormatError(err, "ledger totals", "")
+		return nil, FormatError(err, "ledger sums", "")
 	}
-	return s, nil
+	return out, nil
 }
 
 // where builds the conditions of a listing with numbered parameters.

@@ -55,9 +55,7 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 	count := make([]int32, no)
 	var lines []*backorder.Line
 	for i, o := range os {
-		o.Units, o.LineCount = 0, len(o.Lines)
 		for _, l := range o.Lines {
-			o.Units += l.Quantity
 			l.OrderID = o.ID
 		}
 		lines = append(lines, o.Lines...)

@@ -47,12 +47,13 @@ func seedQueue(tb testing.TB, db *DB, sku string, n int) {
 	_, err = tx.execBatch(ctx, len(lineInsertColumns), 2*n, insertBuilder("order_lines", lineInsertColumns),
 		func(j int, args []any) []any {
 			i := j / 2
+			at, seq := micros(now.Add(time.Duration(i)*time.Second)), int64(i+1)
 			if j%2 == 0 {
 				return append(args, int64(j+1), fmt.Sprintf("ORD-%07d", i), int64(1), "OTHER", int64(1), int64(1), int64(0),
-					int64(0), int64(0), int64(1), int64(1999), "USD", "at_order", nil)
+					int64(0), int64(0), int64(1), int64(1999), "USD", "at_order", nil, at, seq)
 			}
 			return append(args, int64(j+1), fmt.Sprintf("ORD-%07d", i), int64(2), sku, qty(i), int64(0), qty(i),
-				int64(0), int64(0), int64(0), int64(1999), "USD", "at_order", nil)
+				int64(0), int64(0), int64(0), int64(1999), "USD", "at_order", nil, at, seq)
 		})
 	if err != nil {
 		tb.Fatal(err)
@@ -177,8 +178,8 @@ func BenchmarkReceive100k(b *testing.B) {
 		res, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: 2 * n}, nil)
 		if err != nil {
 			b.Fatal(err)
-		} else if len(res.Allocations) != n || res.Backordered != 0 {
-			b.Fatalf("%d allocations, %d still backordered", len(res.Allocations), res.Backordered)
+		} else if res.LinesFilled != n || res.Backordered != 0 {
+			b.Fatalf("%d lines filled, %d still backordered", res.LinesFilled, res.Backordered)
 		}
 		b.StopTimer()
 		svc.Close()
@@ -203,8 +204,8 @@ func BenchmarkFloor100k(b *testing.B) {
 			JOIN orders o ON o.id = l.order_id WHERE l.sku = ? AND l.backordered > 0`},
 		{"lines", `UPDATE order_lines SET allocated = allocated + backordered, fulfilling = fulfilling + backordered,
 			backordered = 0 WHERE sku = ? AND backordered > 0`},
-		{"movements", `INSERT INTO movements (at, kind, sku, quantity, order_id, line_id, reason, reference)
-			SELECT at, 'allocate', sku, quantity, order_id, line_id, 'fifo', 'PO-1' FROM temp.floor`},
+		{"movements", `INSERT INTO movements (at, kind, sku, quantity, order_id, line_id, reason, cause_id)
+			SELECT at, 'allocate', sku, quantity, order_id, line_id, 'fifo', 1 FROM temp.floor`},
 		{"fulfillments", `INSERT INTO fulfillments (id, order_id, state, created_at)
 			SELECT fulfillment_id, order_id, 'open', at FROM temp.floor`},
 		{"fulfillment_lines", `INSERT INTO fulfillment_lines (fulfillment_id, line_id, sku, quantity)
@@ -230,7 +231,8 @@ func BenchmarkFloor100k(b *testing.B) {
 		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE floor AS
 			WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM s WHERE i < ?1 - 1)
 			SELECT ?2 AS at, ?3 AS sku, printf('ORD-%07d', i) AS order_id, 2*i + 2 AS line_id, 1 + i % 3 AS quantity,
-				i + 1 AS fulfillment_id, '{"status":"allocated","fulfillment_ids":[' || (i + 1) || ']}' AS payload FROM s`,
+				i + 1 AS fulfillment_id,
+				'{"version":1,"status":"allocated","units":' || (1 + i % 3) || ',"fulfillment_ids":[' || (i + 1) || ']}' AS payload FROM s`,
 			n, micros(time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)), sku); err != nil {
 			b.Fatal(err)
 		}

@@ -82,59 +82,24 @@ func (tx *Tx) Movements(ctx context.Context, f backorder.MovementFilter) ([]back
 	return out, FormatError(rows.Err(), "movements", "")
 }
 
-// LedgerTotals sums the movements per SKU and per line, with allocations from
-// stock at intake (reason in_stock) apart, in one pass over the history. It
-// also fills the stored stock, lines and open requests, so the snapshot is
-// ready for backorder.CheckSnapshot.
-func (tx *Tx) LedgerTotals(ctx context.Context) (*backorder.Snapshot, error) {
-	s := &backorder.Snapshot{
-		SKUTotals:   map[string]backorder.LedgerTotals{},
-		SKUInStock:  map[string]int64{},
-		LineTotals:  map[int64]backorder.LedgerTotals{},
-		LineInStock: map[int64]int64{},
-	}
-	rows, err := tx.query(ctx, `SELECT sku, line_id, kind, kind = 'allocate' AND reason = 'in_stock', SUM(quantity)
-		FROM movements GROUP BY sku, line_id, kind, 4`)
+// LedgerSums sums the history per SKU, line, kind and allocation reason, in
+// one pass over it.
+func (tx *Tx) LedgerSums(ctx context.Context) ([]backorder.LedgerSum, error) {
+	rows, err := tx.query(ctx, `SELECT sku, line_id, kind, CASE WHEN kind = 'allocate' THEN reason END, SUM(quantity)
+		FROM movements GROUP BY 1, 2, 3, 4`)
 	if err != nil {
-		return nil, FormatError(err, "ledger totals", "")
+		return nil, FormatError(err, "ledger sums", "")
 	}
 	defer rows.Close()
+	var out []backorder.LedgerSum
 	r := newRow(5)
 	for rows.Next() {
 		if err := r.scan(rows); err != nil {
-			return nil, FormatError(err, "ledger totals", "")
+			return nil, FormatError(err, "ledger sums", "")
 		}
-		sku, line, inStock := r.str(0), r.int(1), r.bool(3)
-		m := backorder.Movement{Kind: r.str(2), Quantity: r.int(4)}
-		t := s.SKUTotals[sku]
-		t.Add(&m)
-		s.SKUTotals[sku] = t
-		if inStock {
-			s.SKUInStock[sku] += m.Quantity
-		}
-		if line != 0 {
-			t := s.LineTotals[line]
-			t.Add(&m)
-			s.LineTotals[line] = t
-			if inStock {
-				s.LineInStock[line] += m.Quantity
-			}
-		}
+		out = append(out, backorder.LedgerSum{SKU: r.str(0), LineID: r.int(1), Kind: r.str(2), Reason: r.str(3), Quantity: r.int(4)})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, FormatError(err, "ledger totals", "")
-	}
-	rows.Close()
-	if s.Stock, err = tx.AllStock(ctx); err != nil {
-		return nil, err
-	}
-	if s.Lines, err = tx.AllLines(ctx); err != nil {
-		return nil, err
-	}
-	if s.OpenRequests, err = tx.OpenRequests(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return out, FormatError(rows.Err(), "ledger sums", "")
 }
 
 var eventColumns = []string{"id", "at", "kind", "order_id", "sku", "payload"}

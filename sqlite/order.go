@@ -63,9 +63,8 @@ var orderInsertColumns = []string{"id", "seq", "customer_id", "customer_email", 
 	"shipping", "need_by", "split_policy", "split_choice", "accepted_at", "units", "line_count"}
 
 // InsertOrders stores new orders with their lines, each table in one
-// multi-row statement per chunk. It sets each order's Seq, Units and
-// LineCount (from the lines), and each line's ID and OrderID. ECONFLICT if an
-// order ID exists.
+// multi-row statement per chunk. It sets each order's Seq, and each line's
+// ID and OrderID. ECONFLICT if an order ID exists.
 func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 	if len(os) == 0 {
 		return nil
@@ -82,9 +81,8 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 	at := make(map[string]*backorder.Order, len(os)) // order ID → order, for its lines' FIFO keys
 	for i, o := range os {
 		at[o.ID] = o
-		o.Seq, o.Units, o.LineCount = seq+int64(i)+1, 0, len(o.Lines)
+		o.Seq = seq + int64(i) + 1
 		for _, l := range o.Lines {
-			o.Units += l.Quantity
 			l.OrderID = o.ID
 		}
 		lines = append(lines, o.Lines...)

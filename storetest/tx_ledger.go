@@ -44,7 +44,7 @@ func testLedgerTotals(t *testing.T, open func(t *testing.T) backorder.Store) {
 			t.Fatal(err)
 		}
 	})
-	snap, err := mustRead(t, s).LedgerTotals(ctx)
+	snap, err := backorder.ReadSnapshot(ctx, mustRead(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func testLedgerConsistent(t *testing.T, open func(t *testing.T) backorder.Store)
 			t.Fatal(err)
 		}
 	})
-	snap, err := mustRead(t, s).LedgerTotals(ctx)
+	snap, err := backorder.ReadSnapshot(ctx, mustRead(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -374,6 +374,7 @@ func benchReceipt(ctx context.Context, dsn, run string, lines int, progress func
 	runtime.GC()
 	debug.FreeOSMemory()
 	resetPeakRSS()
+	progress("receipt: resident memory before it %.0f MB", procStatusMB("VmRSS:"))
 	start := time.Now()
 	r, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: int64(lines)}, nil)
 	if err != nil {
@@ -395,13 +396,16 @@ func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) 
 
 // peakRSSMB reads this process's peak resident memory since the last
 // resetPeakRSS, in MB (VmHWM in /proc/self/status); 0 where there is none.
-func peakRSSMB() float64 {
+func peakRSSMB() float64 { return procStatusMB("VmHWM:") }
+
+// procStatusMB reads a memory figure of /proc/self/status, in MB.
+func procStatusMB(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			var kb float64
 			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb)
 			return kb / 1024
