@@ -162,8 +162,8 @@ func (c LineCancel) Apply() {
 }
 
 // ReduceFulfillments takes n units of a line out of open fulfillment requests,
-// newest first, and returns the requests it changed. A request left empty is
-// cancelled.
+// newest first, and returns the requests it changed. A request line left with
+// no units is dropped, and a request left with no lines is cancelled.
 func ReduceFulfillments(open []*Fulfillment, lineID, n int64) []*Fulfillment {
 	var changed []*Fulfillment
 	for i := len(open) - 1; i >= 0 && n > 0; i-- {
@@ -172,19 +172,21 @@ func ReduceFulfillments(open []*Fulfillment, lineID, n int64) []*Fulfillment {
 			continue
 		}
 		touched := false
-		var units int64
-		for j := range f.Lines {
-			fl := &f.Lines[j]
+		kept := f.Lines[:0]
+		for _, fl := range f.Lines {
 			if fl.LineID == lineID && n > 0 {
 				q := min(fl.Quantity, n)
 				fl.Quantity -= q
 				n -= q
 				touched = true
 			}
-			units += fl.Quantity
+			if fl.Quantity > 0 {
+				kept = append(kept, fl)
+			}
 		}
+		f.Lines = kept
 		if touched {
-			if units == 0 {
+			if len(kept) == 0 {
 				f.State = FulfillmentCancelled
 			}
 			changed = append(changed, f)

@@ -65,3 +65,47 @@ func TestPlanCancel_SameSKULines(t *testing.T) {
 		}
 	})
 }
+
+func TestReduceFulfillments(t *testing.T) {
+	mk := func() []*backorder.Fulfillment {
+		return []*backorder.Fulfillment{
+			{ID: 1, State: backorder.FulfillmentOpen, Lines: []backorder.FulfillmentLine{{LineID: 1, Quantity: 2}, {LineID: 2, Quantity: 1}}},
+			{ID: 2, State: backorder.FulfillmentOpen, Lines: []backorder.FulfillmentLine{{LineID: 1, Quantity: 1}}},
+			{ID: 3, State: backorder.FulfillmentShipped, Lines: []backorder.FulfillmentLine{{LineID: 1, Quantity: 5}}},
+		}
+	}
+	show := func(fs []*backorder.Fulfillment) string {
+		var out []string
+		for _, f := range fs {
+			var ls []string
+			for _, l := range f.Lines {
+				ls = append(ls, fmt.Sprintf("%d×%d", l.LineID, l.Quantity))
+			}
+			out = append(out, fmt.Sprintf("%d:%s%v", f.ID, f.State, ls))
+		}
+		return fmt.Sprint(out)
+	}
+	tests := []struct {
+		name    string
+		n       int64
+		changed string
+		all     string
+	}{
+		// The newest open request first; the shipped one is never touched.
+		{"NewestFirst", 1, "[2:cancelled[]]", "[1:open[1×2 2×1] 2:cancelled[] 3:shipped[1×5]]"},
+		{"IntoTheOlder", 2, "[2:cancelled[] 1:open[1×1 2×1]]", "[1:open[1×1 2×1] 2:cancelled[] 3:shipped[1×5]]"},
+		// A line left with no units is dropped, not kept at zero.
+		{"LineDropped", 3, "[2:cancelled[] 1:open[2×1]]", "[1:open[2×1] 2:cancelled[] 3:shipped[1×5]]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := mk()
+			changed := backorder.ReduceFulfillments(fs, 1, tt.n)
+			if got := show(changed); got != tt.changed {
+				t.Fatalf("changed=%s, want %s", got, tt.changed)
+			} else if got := show(fs); got != tt.all {
+				t.Fatalf("requests=%s, want %s", got, tt.all)
+			}
+		})
+	}
+}

@@ -113,7 +113,7 @@ type Tx interface {
 	// ListFulfillments returns fulfillments in ID order after the cursor.
 	ListFulfillments(ctx context.Context, q FulfillmentQuery) ([]*Fulfillment, error)
 	// SaveFulfillment writes a fulfillment's state, shipment details and
-	// lines (lines of quantity 0 are dropped).
+	// lines: exactly those given, each line once.
 	SaveFulfillment(ctx context.Context, f *Fulfillment) error
 	// SaveHolds writes the hold date (HoldUntil) of existing fulfillments,
 	// nothing else.

@@ -78,8 +78,7 @@ func (tx *Tx) insertFulfillments(ctx context.Context, fs []*backorder.Fulfillmen
 		), lines AS (
 		INSERT INTO fulfillment_lines (fulfillment_id, line_id, sku, quantity)
 		SELECT ids.a[v.g], v.line_id, v.sku, v.quantity
-		FROM ids CROSS JOIN unnest($10::int[], $11::bigint[], $12::text[], $13::bigint[]) AS v (g, line_id, sku, quantity)
-		WHERE v.quantity > 0`,
+		FROM ids CROSS JOIN unnest($10::int[], $11::bigint[], $12::text[], $13::bigint[]) AS v (g, line_id, sku, quantity)`,
 		order, state, hold, created, shipped, carrier, tracking, delivery, lf, lineID, sku, qty)
 }
 
@@ -98,10 +97,8 @@ func (tx *Tx) copyFulfillments(ctx context.Context, fs []*backorder.Fulfillment)
 	type ref struct{ f, l int }
 	var lines []ref
 	for i, f := range fs {
-		for j, l := range f.Lines {
-			if l.Quantity > 0 {
-				lines = append(lines, ref{i, j})
-			}
+		for j := range f.Lines {
+			lines = append(lines, ref{i, j})
 		}
 	}
 	_, err = tx.tx.CopyFrom(ctx, pgx.Identifier{"fulfillment_lines"}, []string{"fulfillment_id", "line_id", "sku", "quantity"},
@@ -208,20 +205,11 @@ func (tx *Tx) ListFulfillments(ctx context.Context, ff backorder.FulfillmentQuer
 // in one statement: lines of quantity 0 are dropped, the others replace the
 // stored ones. ENOTFOUND if the fulfillment does not exist.
 func (tx *Tx) SaveFulfillment(ctx context.Context, f *backorder.Fulfillment) error {
-	// A line named twice counts once, with the sum of its quantities: the
-	// upsert below may touch each row only once.
-	idx := map[int64]int{}
-	var lineID, qty []int64
-	var sku []string
-	for _, l := range f.Lines {
-		if i, ok := idx[l.LineID]; ok {
-			qty[i] += l.Quantity
-			continue
-		}
-		idx[l.LineID] = len(lineID)
-		lineID = append(lineID, l.LineID)
-		sku = append(sku, l.SKU)
-		qty = append(qty, l.Quantity)
+	lineID := make([]int64, len(f.Lines))
+	qty := make([]int64, len(f.Lines))
+	sku := make([]string, len(f.Lines))
+	for i, l := range f.Lines {
+		lineID[i], sku[i], qty[i] = l.LineID, l.SKU, l.Quantity
 	}
 	// The DELETE and the upsert touch different rows, so they may run in
 	// one statement, which sees one snapshot.
@@ -233,7 +221,6 @@ func (tx *Tx) SaveFulfillment(ctx context.Context, f *backorder.Fulfillment) err
 			RETURNING id
 		), v AS (
 			SELECT * FROM unnest($8::bigint[], $9::text[], $10::bigint[]) AS v (line_id, sku, quantity)
-			WHERE quantity > 0
 		), d AS (
 			DELETE FROM fulfillment_lines fl USING f
 			WHERE fl.fulfillment_id = f.id AND fl.line_id NOT IN (SELECT line_id FROM v)

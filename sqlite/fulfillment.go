@@ -42,8 +42,8 @@ func (tx *Tx) InsertFulfillments(ctx context.Context, fs []*backorder.Fulfillmen
 	return nil
 }
 
-// insertFulfillmentLines stores the lines of quantity > 0 of fs, the i-th
-// fulfillment having ID base+i+1.
+// insertFulfillmentLines stores the lines of fs, the i-th fulfillment having
+// ID base+i+1.
 func (tx *Tx) insertFulfillmentLines(ctx context.Context, fs []*backorder.Fulfillment, base int64) error {
 	type ref struct {
 		id int64
@@ -52,9 +52,7 @@ func (tx *Tx) insertFulfillmentLines(ctx context.Context, fs []*backorder.Fulfil
 	var ls []ref
 	for i, f := range fs {
 		for j := range f.Lines {
-			if f.Lines[j].Quantity != 0 {
-				ls = append(ls, ref{base + int64(i) + 1, &f.Lines[j]})
-			}
+			ls = append(ls, ref{base + int64(i) + 1, &f.Lines[j]})
 		}
 	}
 	_, err := tx.execBatch(ctx, len(fulfillmentLineColumns), len(ls),
@@ -189,17 +187,7 @@ func (tx *Tx) SaveFulfillment(ctx context.Context, f *backorder.Fulfillment) err
 	if _, err := tx.exec(ctx, `DELETE FROM fulfillment_lines WHERE fulfillment_id = ?`, f.ID); err != nil {
 		return FormatError(err, "save fulfillment", subject)
 	}
-	if err := tx.insertFulfillmentLines(ctx, []*backorder.Fulfillment{f}, f.ID-1); err != nil {
-		return err
-	}
-	kept := f.Lines[:0]
-	for _, l := range f.Lines {
-		if l.Quantity != 0 {
-			kept = append(kept, l)
-		}
-	}
-	f.Lines = kept
-	return nil
+	return tx.insertFulfillmentLines(ctx, []*backorder.Fulfillment{f}, f.ID-1)
 }
 
 // OpenRequests returns, per line, the units in open fulfillment requests.
