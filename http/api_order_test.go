@@ -159,6 +159,32 @@ func TestReceipts_FIFO(t *testing.T) {
 			t.Fatalf("queue=%+v, want a then b", q.Data)
 		}
 	})
+	// A VIP line waits ahead of an older plain one, and is filled with the
+	// rule as the reason: the replies show the priority the document
+	// describes.
+	t.Run("Priority", func(t *testing.T) {
+		s := MustOpenServer(t)
+		var set backorder.Settings
+		s.MustDo(t, http.StatusOK, "GET", "/v1/settings", nil, &set)
+		set.Priority.VIP.Enabled = true
+		s.MustDo(t, http.StatusOK, "PUT", "/v1/settings", set, nil)
+		s.MustPutProduct(t, "W")
+		s.MustPlaceOrder(t, order("plain", "p", "W", 2))
+		vip := order("vip", "v", "W", 2)
+		vip.Customer.VIP = true
+		s.MustPlaceOrder(t, vip)
+
+		var q Page[backorder.QueuePosition]
+		s.MustDo(t, http.StatusOK, "GET", "/v1/backorders?sku=W", nil, &q)
+		if len(q.Data) != 2 || q.Data[0].OrderID != "vip" || fmt.Sprint(q.Data[0].Priority.Rules) != "[vip]" {
+			t.Fatalf("queue=%+v, want vip first by the vip rule", q.Data)
+		}
+		res := s.MustReceive(t, "W", 2)
+		if len(res.Allocations) != 1 || res.Allocations[0].OrderID != "vip" || res.Allocations[0].Reason != "priority:vip" {
+			t.Fatalf("allocations=%+v, want vip filled by priority:vip", res.Allocations)
+		}
+		s.MustCheck(t)
+	})
 }
 
 func TestAdjustments(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,22 +106,27 @@ type Response struct {
 // Do sends a request with the admin token. body is sent as is when it is a
 // string or []byte, and as JSON otherwise; nil sends no body. headers are
 // name, value pairs; an "Authorization" pair replaces the token, and an
-// empty value removes it.
+// empty value removes it. Every reply is checked against openapi.json
+// (checkReply), so the document cannot drift from what the server answers.
 func (s *Server) Do(tb testing.TB, method, path string, body any, headers ...string) *Response {
 	tb.Helper()
-	var r io.Reader
+	var data []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		r = strings.NewReader(b)
+		data = []byte(b)
 	case []byte:
-		r = bytes.NewReader(b)
+		data = b
 	default:
 		buf, err := json.Marshal(b)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		r = bytes.NewReader(buf)
+		data = buf
+	}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(method, s.URL+path, r)
 	if err != nil {
@@ -148,7 +152,9 @@ func (s *Server) Do(tb testing.TB, method, path string, body any, headers ...str
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	reply := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	checkReply(tb, req, data, reply)
+	return reply
 }
 
 // MustDo sends a request like Do and fails unless it answers want, then
