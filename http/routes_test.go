@@ -131,6 +131,13 @@ func TestOpenAPI_Schemas(t *testing.T) {
 		"CommitStats":       backorder.CommitStats{},
 		"Violation":         backorder.Violation{},
 		"ErrorDetail":       backorder.Error{},
+
+		"EventLine":               backorder.EventLine{},
+		"OrderAcceptedPayload":    backorder.OrderAcceptedPayload{},
+		"OrderAllocatedPayload":   backorder.OrderAllocatedPayload{},
+		"OrderCancelledPayload":   backorder.OrderCancelledPayload{},
+		"OrderShippedPayload":     backorder.OrderShippedPayload{},
+		"OrderSplitChosenPayload": backorder.OrderSplitChosenPayload{},
 	}
 	// The product body may repeat the SKU of the path.
 	// A receipt's reply adds where all its allocations are listed.

@@ -1,0 +1,46 @@
+package http_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/backorder/backorder"
+)
+
+// TestEvents_Payloads runs every flow that writes an event and reads the
+// outbox back: each reply is checked against the OpenAPI document, payloads
+// included, and each payload decodes into its kind's type.
+func TestEvents_Payloads(t *testing.T) {
+	t.Parallel()
+	s := MustOpenServer(t)
+	s.MustPutProduct(t, "E")
+	s.MustPutProduct(t, "CH", "split_policy", backorder.SplitCustomerChoice)
+	s.MustReceive(t, "E", 2)
+	s.MustReceive(t, "CH", 1)
+	s.MustPlaceOrder(t, order("e1", "c", "E", 2))
+	s.MustPlaceOrder(t, order("e2", "c", "E", 3))
+	s.MustPlaceOrder(t, order("ch", "c", "CH", 2))
+	s.MustReceive(t, "E", 1)
+	var ready Page[backorder.Fulfillment]
+	s.MustDo(t, http.StatusOK, "GET", "/v1/fulfillments?order_id=e1", nil, &ready)
+	s.MustDo(t, http.StatusOK, "POST", fmt.Sprintf("/v1/fulfillments/%d/ship", ready.Data[0].ID),
+		backorder.Shipment{Carrier: "UPS", Tracking: "1Z1", EstimatedDelivery: "2026-02-18"}, nil)
+	s.MustDo(t, http.StatusOK, "POST", "/v1/orders/e2/cancel", map[string]any{"reason": "too slow"}, nil)
+	s.MustDo(t, http.StatusOK, "POST", "/v1/orders/ch/split-choice", map[string]string{"choice": "ship_available"}, nil)
+
+	var p Page[backorder.Event]
+	s.MustDo(t, http.StatusOK, "GET", "/v1/events?limit=100", nil, &p)
+	kinds := map[string]int{}
+	for _, e := range p.Data {
+		if _, err := backorder.DecodePayload(e); err != nil {
+			t.Fatal(err)
+		}
+		kinds[e.Kind]++
+	}
+	for _, k := range backorder.EventKinds {
+		if kinds[k] == 0 {
+			t.Fatalf("no %s event among %v", k, kinds)
+		}
+	}
+}
