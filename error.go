@@ -3,6 +3,7 @@ package backorder
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. They are part of the wire API: never rename or reuse one.
@@ -82,4 +83,24 @@ func AsError(err error) *Error {
 		return e
 	}
 	return &Error{Code: EINTERNAL, Message: "Internal error."}
+}
+
+// NotFound is the error of a record that does not exist. subject names it as
+// a phrase, such as `order "A-1"` or "fulfillment 7"; the stores report every
+// missing record with it, so the wording is the same on every store.
+func NotFound(subject string) *Error {
+	return Errorf(ENOTFOUND, "%s not found.", sentenceCase(subject))
+}
+
+// Exists is the error of a record whose key is taken (see NotFound).
+func Exists(subject string) *Error {
+	return Errorf(ECONFLICT, "%s already exists.", sentenceCase(subject))
+}
+
+// sentenceCase starts a subject with a capital letter; "" is "Record".
+func sentenceCase(s string) string {
+	if s == "" {
+		return "Record"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -28,7 +28,7 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 		if err != nil {
 			return nil, err
 		}
-		products, err := tx.Products(ctx, skus)
+		products, err := tx.ProductsBySKU(ctx, skus)
 		if err != nil {
 			return nil, err
 		}

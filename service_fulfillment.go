@@ -63,7 +63,7 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 		for _, l := range lines[f.OrderID] {
 			byID[l.ID] = l
 		}
-		products, err := tx.Products(ctx, skus)
+		products, err := tx.ProductsBySKU(ctx, skus)
 		if err != nil {
 			return nil, err
 		}

@@ -100,7 +100,7 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 	if err != nil {
 		return err
 	}
-	products, err := tx.Products(ctx, skus)
+	products, err := tx.ProductsBySKU(ctx, skus)
 	if err != nil {
 		return err
 	}

@@ -54,8 +54,8 @@ type Tx interface {
 
 	// Product returns one product with its stock; ENOTFOUND if unknown.
 	Product(ctx context.Context, sku string) (*Product, error)
-	// Products returns the named products that exist, by SKU.
-	Products(ctx context.Context, skus []string) (map[string]*Product, error)
+	// ProductsBySKU returns the named products that exist, by SKU.
+	ProductsBySKU(ctx context.Context, skus []string) (map[string]*Product, error)
 	// ListProducts returns products in SKU order after the filter's cursor.
 	ListProducts(ctx context.Context, f ProductFilter) ([]*Product, error)
 	// PutProduct creates or replaces a product's descriptive fields and

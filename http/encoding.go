@@ -20,10 +20,11 @@ import (
 // MaxBodyBytes bounds a request body. Larger bodies are refused with ETOOLARGE.
 const MaxBodyBytes = 1 << 20
 
-// Bounds of the limit query parameter of list routes.
+// Bounds of the limit query parameter of list routes: the service's page
+// rule (backorder.PageLimit).
 const (
-	DefaultLimit = 100
-	MaxLimit     = 1000
+	DefaultLimit = backorder.DefaultPageLimit
+	MaxLimit     = backorder.MaxPageLimit
 )
 
 // writeJSON encodes v as the JSON reply with the given status.
@@ -396,15 +397,11 @@ type page[T any] struct {
 }
 
 // newPage makes a page from items fetched with limit+1, so that it knows
-// whether another page follows; cursor gives an item's cursor value. The
-// stores return at most MaxLimit rows, so a page of MaxLimit items cannot
-// tell and always carries a cursor: the page after it may be empty.
+// whether another page follows; cursor gives an item's cursor value.
 func newPage[T any](items []T, limit int, cursor func(T) string) page[T] {
 	p := page[T]{Data: items}
 	if limit > 0 && len(items) > limit {
 		p.Data = items[:limit]
-	}
-	if limit > 0 && (len(items) > limit || len(items) == MaxLimit) {
 		p.NextCursor = cursor(p.Data[len(p.Data)-1])
 	}
 	if p.Data == nil {

@@ -242,16 +242,9 @@ func FormatError(err error, op, subject string) error {
 	case errors.As(err, &e):
 		return err
 	case errors.Is(err, pgx.ErrNoRows):
-		return backorder.Errorf(backorder.ENOTFOUND, "%s not found.", capitalize(subject))
+		return backorder.NotFound(subject)
 	case errors.As(err, &pe) && pe.Code == "23505":
-		return backorder.Errorf(backorder.ECONFLICT, "%s already exists.", capitalize(subject))
+		return backorder.Exists(subject)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return "Record"
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

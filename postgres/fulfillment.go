@@ -235,7 +235,7 @@ func (tx *Tx) SaveFulfillment(ctx context.Context, f *backorder.Fulfillment) err
 	if err != nil {
 		return FormatError(err, "save fulfillment", fmt.Sprintf("fulfillment %d", f.ID))
 	} else if found == 0 {
-		return backorder.Errorf(backorder.ENOTFOUND, "Fulfillment %d not found.", f.ID)
+		return backorder.NotFound(fmt.Sprintf("fulfillment %d", f.ID))
 	}
 	return nil
 }
@@ -272,7 +272,7 @@ func (tx *Tx) SaveHolds(ctx context.Context, fs []*backorder.Fulfillment) error 
 	if err != nil {
 		return FormatError(err, "save holds", "")
 	} else if n := tag.RowsAffected(); n != int64(len(fs)) {
-		return backorder.Errorf(backorder.ENOTFOUND, "%d of %d fulfillments not found.", int64(len(fs))-n, len(fs))
+		return backorder.NotFound(fmt.Sprintf("%d of %d fulfillments", int64(len(fs))-n, len(fs)))
 	}
 	return nil
 }

@@ -122,7 +122,7 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 		return FormatError(err, "insert orders", subject)
 	}
 	if inserted != int64(no) {
-		return backorder.Errorf(backorder.ECONFLICT, "%s already exists.", capitalize(subject))
+		return backorder.Exists(subject)
 	}
 	if len(seqs) != no || len(ids) != n {
 		return fmt.Errorf("postgres: insert orders: %d seqs and %d line IDs for %d orders and %d lines", len(seqs), len(ids), no, n)
@@ -233,7 +233,7 @@ func (tx *Tx) SetSplitChoice(ctx context.Context, orderID, choice string) error 
 	if err != nil {
 		return FormatError(err, "set split choice", fmt.Sprintf("order %q", orderID))
 	} else if tag.RowsAffected() == 0 {
-		return backorder.Errorf(backorder.ENOTFOUND, "Order %q not found.", orderID)
+		return backorder.NotFound(fmt.Sprintf("order %q", orderID))
 	}
 	return nil
 }
@@ -300,7 +300,7 @@ func (tx *Tx) SaveLines(ctx context.Context, lines []*backorder.Line) error {
 			uniq[id] = true
 		}
 		if got != int64(len(uniq)) {
-			return backorder.Errorf(backorder.ENOTFOUND, "%d of %d order lines not found.", int64(len(uniq))-got, len(uniq))
+			return backorder.NotFound(fmt.Sprintf("%d of %d order lines", int64(len(uniq))-got, len(uniq)))
 		}
 	}
 	return nil

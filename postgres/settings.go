@@ -135,7 +135,7 @@ func (tx *Tx) PutIdempotencyRecords(ctx context.Context, recs []*backorder.Idemp
 		return FormatError(err, "put idempotency records", subject)
 	}
 	if tag.RowsAffected() != int64(n) {
-		return backorder.Errorf(backorder.ECONFLICT, "%s already exists.", capitalize(subject))
+		return backorder.Exists(subject)
 	}
 	return nil
 }

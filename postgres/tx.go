@@ -153,16 +153,8 @@ func (tx *Tx) nextIDs(ctx context.Context, seq string, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// limit applies the listing default (100) and cap (1000).
-func limit(n int) int64 {
-	switch {
-	case n <= 0:
-		return 100
-	case n > 1000:
-		return 1000
-	}
-	return int64(n)
-}
+// limit is the page size of a listing: the service's rule (PageLimit).
+func limit(n int) int64 { return int64(backorder.PageLimit(n)) }
 
 // nullStr stores "" as NULL: optional dates and texts read back as "".
 func nullStr(s string) any {

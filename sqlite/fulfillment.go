@@ -135,7 +135,7 @@ func (tx *Tx) Fulfillment(ctx context.Context, id int64) (*backorder.Fulfillment
 	if err != nil {
 		return nil, err
 	} else if len(fs) == 0 {
-		return nil, backorder.Errorf(backorder.ENOTFOUND, "Fulfillment %d not found.", id)
+		return nil, backorder.NotFound(fmt.Sprintf("fulfillment %d", id))
 	}
 	return fs[0], nil
 }
@@ -182,7 +182,7 @@ func (tx *Tx) SaveFulfillment(ctx context.Context, f *backorder.Fulfillment) err
 	if n, err := res.RowsAffected(); err != nil {
 		return FormatError(err, "save fulfillment", subject)
 	} else if n == 0 {
-		return backorder.Errorf(backorder.ENOTFOUND, "Fulfillment %d not found.", f.ID)
+		return backorder.NotFound(fmt.Sprintf("fulfillment %d", f.ID))
 	}
 	if _, err := tx.exec(ctx, `DELETE FROM fulfillment_lines WHERE fulfillment_id = ?`, f.ID); err != nil {
 		return FormatError(err, "save fulfillment", subject)
@@ -221,7 +221,7 @@ func (tx *Tx) SaveHolds(ctx context.Context, fs []*backorder.Fulfillment) error 
 	if err != nil {
 		return FormatError(err, "save holds", "")
 	} else if n != int64(len(fs)) {
-		return backorder.Errorf(backorder.ENOTFOUND, "%d of %d fulfillments not found.", int64(len(fs))-n, len(fs))
+		return backorder.NotFound(fmt.Sprintf("%d of %d fulfillments", int64(len(fs))-n, len(fs)))
 	}
 	return nil
 }

@@ -177,7 +177,7 @@ func (tx *Tx) Order(ctx context.Context, id string) (*backorder.Order, error) {
 	if err != nil {
 		return nil, err
 	} else if len(os) == 0 {
-		return nil, backorder.Errorf(backorder.ENOTFOUND, "Order %q not found.", id)
+		return nil, backorder.NotFound(fmt.Sprintf("order %q", id))
 	}
 	return os[0], nil
 }
@@ -209,7 +209,7 @@ func (tx *Tx) SetSplitChoice(ctx context.Context, orderID, choice string) error 
 	if n, err := res.RowsAffected(); err != nil {
 		return FormatError(err, "set split choice", "")
 	} else if n == 0 {
-		return backorder.Errorf(backorder.ENOTFOUND, "Order %q not found.", orderID)
+		return backorder.NotFound(fmt.Sprintf("order %q", orderID))
 	}
 	return nil
 }
@@ -292,7 +292,7 @@ func (tx *Tx) SaveLines(ctx context.Context, lines []*backorder.Line) error {
 		if err != nil {
 			return FormatError(err, "save lines", "")
 		}
-		return backorder.Errorf(backorder.ENOTFOUND, "Order line %d not found.", missing)
+		return backorder.NotFound(fmt.Sprintf("order line %d", missing))
 	}
 	return nil
 }

@@ -63,13 +63,13 @@ func (tx *Tx) Product(ctx context.Context, sku string) (*backorder.Product, erro
 	if err != nil {
 		return nil, err
 	} else if len(ps) == 0 {
-		return nil, backorder.Errorf(backorder.ENOTFOUND, "Product %q not found.", sku)
+		return nil, backorder.NotFound(fmt.Sprintf("product %q", sku))
 	}
 	return ps[0], nil
 }
 
-// Products returns the named products that exist, by SKU.
-func (tx *Tx) Products(ctx context.Context, skus []string) (map[string]*backorder.Product, error) {
+// ProductsBySKU returns the named products that exist, by SKU.
+func (tx *Tx) ProductsBySKU(ctx context.Context, skus []string) (map[string]*backorder.Product, error) {
 	out := make(map[string]*backorder.Product, len(skus))
 	if len(skus) == 0 {
 		return out, nil
@@ -168,7 +168,7 @@ func (tx *Tx) SaveStock(ctx context.Context, stock []backorder.Stock) error {
 		for i, s := range uniq {
 			skus[i] = s.SKU
 		}
-		found, err := tx.Products(ctx, skus)
+		found, err := tx.ProductsBySKU(ctx, skus)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (tx *Tx) SaveStock(ctx context.Context, stock []backorder.Stock) error {
 				missing = append(missing, fmt.Sprintf("%q", s))
 			}
 		}
-		return backorder.Errorf(backorder.ENOTFOUND, "Product %s not found.", strings.Join(missing, ", "))
+		return backorder.NotFound("product " + strings.Join(missing, ", "))
 	}
 	return nil
 }

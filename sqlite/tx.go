@@ -395,13 +395,5 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// limit applies the listing default (100) and cap (1000).
-func limit(n int) int64 {
-	switch {
-	case n <= 0:
-		return 100
-	case n > 1000:
-		return 1000
-	}
-	return int64(n)
-}
+// limit is the page size of a listing: the service's rule (PageLimit).
+func limit(n int) int64 { return int64(backorder.PageLimit(n)) }

@@ -119,7 +119,7 @@ func testTxMovements(t *testing.T, open func(t *testing.T) backorder.Store) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
 			mustPutProduct(t, tx, "A", backorder.Stock{})
-			ms := make([]backorder.Movement, 1001)
+			ms := make([]backorder.Movement, backorder.MaxPageLimit + 2)
 			for i := range ms {
 				ms[i] = backorder.Movement{At: t0, Kind: backorder.MoveReceipt, SKU: "A", Quantity: 1}
 			}
@@ -135,8 +135,8 @@ func testTxMovements(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 		if got, err := tx.Movements(ctx, backorder.MovementFilter{Limit: 5000}); err != nil {
 			t.Fatal(err)
-		} else if len(got) != 1000 {
-			t.Fatalf("capped limit: len=%d, want 1000", len(got))
+		} else if want := backorder.PageLimit(5000); len(got) != want {
+			t.Fatalf("capped limit: len=%d, want %d (the page rule)", len(got), want)
 		}
 	})
 }

@@ -178,7 +178,7 @@ func testTxEvents(t *testing.T, open func(t *testing.T) backorder.Store) {
 	t.Run("Limits", func(t *testing.T) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
-			es := make([]backorder.Event, 1001)
+			es := make([]backorder.Event, backorder.MaxPageLimit + 2)
 			for i := range es {
 				es[i] = backorder.Event{At: t0, Kind: backorder.EventOrderAllocated, OrderID: fmt.Sprintf("ORD-%d", i)}
 			}
@@ -194,8 +194,8 @@ func testTxEvents(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 		if got, err := tx.Events(ctx, 0, 5000); err != nil {
 			t.Fatal(err)
-		} else if len(got) != 1000 {
-			t.Fatalf("capped limit: len=%d, want 1000", len(got))
+		} else if want := backorder.PageLimit(5000); len(got) != want {
+			t.Fatalf("capped limit: len=%d, want %d (the page rule)", len(got), want)
 		}
 	})
 }

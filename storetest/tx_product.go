@@ -119,7 +119,7 @@ func testTxProduct(t *testing.T, open func(t *testing.T) backorder.Store) {
 			mustPutProduct(t, tx, "C", backorder.Stock{})
 		})
 		tx := mustRead(t, s)
-		got, err := tx.Products(ctx, []string{"A", "B", "missing"})
+		got, err := tx.ProductsBySKU(ctx, []string{"A", "B", "missing"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func testTxProduct(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 		checkEqual(t, "A.Stock", got["A"].Stock, backorder.Stock{SKU: "A", OnHand: 5, Allocated: 2})
 		checkEqual(t, "B.Stock", got["B"].Stock, backorder.Stock{SKU: "B", Backordered: 7})
-		if got, err := tx.Products(ctx, nil); err != nil {
+		if got, err := tx.ProductsBySKU(ctx, nil); err != nil {
 			t.Fatal(err)
 		} else if len(got) != 0 {
 			t.Fatalf("Products(nil)=%v, want none", got)
@@ -208,7 +208,7 @@ func testTxListProducts(t *testing.T, open func(t *testing.T) backorder.Store) {
 	t.Run("Limits", func(t *testing.T) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
-			for i := range 1001 {
+			for i := range backorder.MaxPageLimit + 2 {
 				mustPutProduct(t, tx, fmt.Sprintf("SKU-%04d", i), backorder.Stock{})
 			}
 		})
@@ -220,8 +220,8 @@ func testTxListProducts(t *testing.T, open func(t *testing.T) backorder.Store) {
 		}
 		if ps, err := tx.ListProducts(ctx, backorder.ProductFilter{Limit: 5000}); err != nil {
 			t.Fatal(err)
-		} else if got, want := len(ps), 1000; got != want {
-			t.Fatalf("capped limit: len=%d, want %d", got, want)
+		} else if got, want := len(ps), backorder.PageLimit(5000); got != want {
+			t.Fatalf("capped limit: len=%d, want %d (the page rule)", got, want)
 		}
 	})
 }

@@ -245,18 +245,11 @@ func FormatError(err error, op, subject string) error {
 	case errors.As(err, &e):
 		return err
 	case errors.Is(err, sql.ErrNoRows):
-		return backorder.Errorf(backorder.ENOTFOUND, "%s not found.", capitalize(subject))
+		return backorder.NotFound(subject)
 	case errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
-		return backorder.Errorf(backorder.ECONFLICT, "%s already exists.", capitalize(subject))
+		return backorder.Exists(subject)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return "Record"
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // Times are stored as INTEGER microseconds since the Unix epoch: exact,
