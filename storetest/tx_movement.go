@@ -119,7 +119,7 @@ func testTxMovements(t *testing.T, open func(t *testing.T) backorder.Store) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
 			mustPutProduct(t, tx, "A", backorder.Stock{})
-			ms := make([]backorder.Movement, backorder.MaxPageLimit + 2)
+			ms := make([]backorder.Movement, backorder.MaxPageLimit+2)
 			for i := range ms {
 				ms[i] = backorder.Movement{At: t0, Kind: backorder.MoveReceipt, SKU: "A", Quantity: 1}
 			}

@@ -178,7 +178,7 @@ func testTxEvents(t *testing.T, open func(t *testing.T) backorder.Store) {
 	t.Run("Limits", func(t *testing.T) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
-			es := make([]backorder.Event, backorder.MaxPageLimit + 2)
+			es := make([]backorder.Event, backorder.MaxPageLimit+2)
 			for i := range es {
 				es[i] = backorder.Event{At: t0, Kind: backorder.EventOrderAllocated, OrderID: fmt.Sprintf("ORD-%d", i)}
 			}
