@@ -25,7 +25,7 @@
 // them ends in a deadlock_detected error, which Retryable reports, and the
 // service retries the batch, as it does for serialization_failure.
 //
-// Outbox events must become visible in ID order, or a notifier reading
+// Outbox events must become visible in ID order, or a reader of the outbox reading
 // "events after ID n" could pass an ID whose transaction has not committed
 // yet and never see it. AppendEvents therefore takes a transaction-level
 // advisory lock before it numbers events, which orders the event-writing

@@ -191,7 +191,7 @@ func (tx *Tx) Movements(ctx context.Context, f backorder.MovementFilter) ([]back
 //
 // It first takes a transaction-level advisory lock, held until commit, so
 // transactions number their events one after another and commit them in ID
-// order: a notifier that has read every event up to ID n can never later see
+// order: a reader of the outbox that has read every event up to ID n can never later see
 // a smaller ID appear. Writers reach it after their SKU locks, so it makes no
 // cycle with them; a cycle with a line lock (see the package comment) ends
 // in deadlock_detected and a retry.
