@@ -10,11 +10,7 @@ import (
 // is what the warehouse may ship now. The cursor is the last ID.
 func handleFulfillmentList(svc *backorder.Service) apiFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		limit, err := queryLimit(r)
-		if err != nil {
-			return err
-		}
-		after, err := queryInt64(r, "after")
+		limit, after, err := queryPage(r)
 		if err != nil {
 			return err
 		}

@@ -16,11 +16,7 @@ var movementKinds = []string{
 // handleMovementList lists the append-only history in ID order.
 func handleMovementList(svc *backorder.Service) apiFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		limit, err := queryLimit(r)
-		if err != nil {
-			return err
-		}
-		after, err := queryInt64(r, "after")
+		limit, after, err := queryPage(r)
 		if err != nil {
 			return err
 		}
@@ -41,11 +37,7 @@ func handleMovementList(svc *backorder.Service) apiFunc {
 // handleEventList lists outbox events in ID order.
 func handleEventList(svc *backorder.Service) apiFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		limit, err := queryLimit(r)
-		if err != nil {
-			return err
-		}
-		after, err := queryInt64(r, "after")
+		limit, after, err := queryPage(r)
 		if err != nil {
 			return err
 		}
@@ -70,11 +62,7 @@ func handleLostDemandList(svc *backorder.Service) apiFunc {
 			}
 			since = t
 		}
-		limit, err := queryLimit(r)
-		if err != nil {
-			return err
-		}
-		after, err := queryInt64(r, "after")
+		limit, after, err := queryPage(r)
 		if err != nil {
 			return err
 		}

@@ -29,11 +29,7 @@ func handleOrderCreate(svc *backorder.Service) apiFunc {
 // order's seq.
 func handleOrderList(svc *backorder.Service) apiFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		limit, err := queryLimit(r)
-		if err != nil {
-			return err
-		}
-		after, err := queryInt64(r, "after")
+		limit, after, err := queryPage(r)
 		if err != nil {
 			return err
 		}

@@ -82,11 +82,7 @@ func handleReceiptAllocations(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
-		limit, err := queryLimit(r)
-		if err != nil {
-			return err
-		}
-		after, err := queryInt64(r, "after")
+		limit, after, err := queryPage(r)
 		if err != nil {
 			return err
 		}

@@ -423,6 +423,15 @@ func queryLimit(r *http.Request) (int, error) {
 	return n, nil
 }
 
+// queryPage reads the limit and the numeric after cursor of a listing.
+func queryPage(r *http.Request) (limit int, after int64, err error) {
+	if limit, err = queryLimit(r); err != nil {
+		return 0, 0, err
+	}
+	after, err = queryInt64(r, "after")
+	return limit, after, err
+}
+
 // queryInt64 reads a non-negative integer parameter such as an after cursor;
 // 0 when absent.
 func queryInt64(r *http.Request, name string) (int64, error) {

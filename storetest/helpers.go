@@ -154,3 +154,15 @@ func dump(v any) string {
 	}
 	return string(b)
 }
+
+// mustOpenWith opens a store holding products of the given SKUs, with no stock.
+func mustOpenWith(t *testing.T, open func(t *testing.T) backorder.Store, skus ...string) backorder.Store {
+	t.Helper()
+	s := open(t)
+	mustWrite(t, s, func(tx backorder.Tx) {
+		for _, sku := range skus {
+			mustPutProduct(t, tx, sku, backorder.Stock{})
+		}
+	})
+	return s
+}

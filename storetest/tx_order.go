@@ -12,14 +12,7 @@ import (
 
 func testTxOrder(t *testing.T, open func(t *testing.T) backorder.Store) {
 	ctx := context.Background()
-	setup := func(t *testing.T) backorder.Store {
-		s := open(t)
-		mustWrite(t, s, func(tx backorder.Tx) {
-			mustPutProduct(t, tx, "A", backorder.Stock{})
-			mustPutProduct(t, tx, "B", backorder.Stock{})
-		})
-		return s
-	}
+	setup := func(t *testing.T) backorder.Store { return mustOpenWith(t, open, "A", "B") }
 	t.Run("OK", func(t *testing.T) {
 		s := setup(t)
 		o := &backorder.Order{

@@ -299,14 +299,7 @@ func testTxTime(t *testing.T, open func(t *testing.T) backorder.Store) {
 
 func testTxLockSKUs(t *testing.T, open func(t *testing.T) backorder.Store) {
 	ctx := context.Background()
-	setup := func(t *testing.T) backorder.Store {
-		s := open(t)
-		mustWrite(t, s, func(tx backorder.Tx) {
-			mustPutProduct(t, tx, "A", backorder.Stock{})
-			mustPutProduct(t, tx, "B", backorder.Stock{})
-		})
-		return s
-	}
+	setup := func(t *testing.T) backorder.Store { return mustOpenWith(t, open, "A", "B") }
 	t.Run("OK", func(t *testing.T) {
 		tx := mustBegin(t, setup(t))
 		if err := tx.LockSKUs(ctx, []string{"A", "B", "missing"}); err != nil {
