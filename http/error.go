@@ -1,6 +1,8 @@
 package http
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -35,6 +37,12 @@ type errorResponse struct {
 // code the map does not know, is logged with the request and shown only as
 // "Internal error.".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away before its write was taken into a batch:
+		// nothing was written, and nobody is left to answer.
+		log.Info("request abandoned by the client", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	e := backorder.AsError(err)
 	status, known := codes[e.Code]
 	if !known || e.Code == backorder.EINTERNAL {
