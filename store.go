@@ -66,6 +66,13 @@ type Tx interface {
 	// AllStock returns the quantities of every SKU.
 	AllStock(ctx context.Context) ([]Stock, error)
 
+	// Supplier returns one supplier; ENOTFOUND if unknown.
+	Supplier(ctx context.Context, id string) (*Supplier, error)
+	// PutSupplier creates or replaces a supplier, as given.
+	PutSupplier(ctx context.Context, s *Supplier) error
+	// ListSuppliers returns suppliers in ID order after the filter's cursor.
+	ListSuppliers(ctx context.Context, f SupplierFilter) ([]*Supplier, error)
+
 	// InsertOrders stores new orders with their lines, as given (Units and
 	// LineCount too: Order.Tally). It sets each order's Seq (increasing in
 	// slice order, and in commit order across transactions) and each line's

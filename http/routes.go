@@ -28,6 +28,9 @@ func Routes(cfg Config) []Route {
 		{"PUT", "/v1/products/{sku}", api(handleProductPut(svc))},
 		{"GET", "/v1/products/{sku}", api(handleProductGet(svc))},
 		{"GET", "/v1/products", api(handleProductList(svc))},
+		{"PUT", "/v1/suppliers/{id}", api(handleSupplierPut(svc))},
+		{"GET", "/v1/suppliers/{id}", api(handleSupplierGet(svc))},
+		{"GET", "/v1/suppliers", api(handleSupplierList(svc))},
 
 		{"GET", "/v1/settings", api(handleSettingsGet(svc))},
 		{"PUT", "/v1/settings", api(handleSettingsPut(svc))},

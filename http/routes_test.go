@@ -132,6 +132,8 @@ func TestOpenAPI_Schemas(t *testing.T) {
 		"Violation":         backorder.Violation{},
 		"ErrorDetail":       backorder.Error{},
 
+		"Supplier":                backorder.Supplier{},
+		"SupplierInput":           backorder.SupplierInput{},
 		"EventLine":               backorder.EventLine{},
 		"OrderAcceptedPayload":    backorder.OrderAcceptedPayload{},
 		"OrderAllocatedPayload":   backorder.OrderAllocatedPayload{},
@@ -141,7 +143,7 @@ func TestOpenAPI_Schemas(t *testing.T) {
 	}
 	// The product body may repeat the SKU of the path.
 	// A receipt's reply adds where all its allocations are listed.
-	extra := map[string][]string{"ProductInput": {"sku"}, "StockResult": {"allocations_url"}}
+	extra := map[string][]string{"ProductInput": {"sku"}, "StockResult": {"allocations_url"}, "SupplierInput": {"id"}}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]
 		if !ok {
