@@ -81,12 +81,33 @@ type Product struct {
 	Status      string `json:"status"`
 	ReleaseDate string `json:"release_date,omitempty"`
 	Policy
+	Supply
 
 	Stock
 	AvailableQty int64           `json:"available"`
 	Effective    EffectivePolicy `json:"effective_policy"`
 	CreatedAt    time.Time       `json:"created_at"`
 	UpdatedAt    time.Time       `json:"updated_at"`
+}
+
+// Supply is where a product's stock comes from: its supplier, and the
+// days a replenishment takes (nil: the supplier's default lead time).
+type Supply struct {
+	SupplierID   string `json:"supplier_id,omitempty"`
+	LeadTimeDays *int   `json:"lead_time_days,omitempty"`
+}
+
+// validate checks a product's supply fields.
+func (s Supply) validate() error {
+	if s.SupplierID != "" {
+		if err := validateID("supplier_id", s.SupplierID); err != nil {
+			return err
+		}
+	}
+	if d := s.LeadTimeDays; d != nil && (*d < 0 || *d > MaxLeadTimeDays) {
+		return FieldErrorf(EINVALID, "lead_time_days", "Lead time must be between 0 and %d days.", MaxLeadTimeDays)
+	}
+	return nil
 }
 
 // ProductInput is the body of a product create-or-replace.
@@ -98,6 +119,7 @@ type ProductInput struct {
 	Status      string `json:"status"`
 	ReleaseDate string `json:"release_date,omitempty"`
 	Policy
+	Supply
 }
 
 // Validate checks a product input and returns the first rule it breaks.
@@ -133,6 +155,9 @@ func (p *ProductInput) Validate() error {
 		return FieldErrorf(EINVALID, "status", "Status is required: active, preorder or discontinued.")
 	default:
 		return FieldErrorf(EINVALID, "status", "Status must be active, preorder or discontinued.")
+	}
+	if err := p.Supply.validate(); err != nil {
+		return err
 	}
 	return p.Policy.validate("")
 }

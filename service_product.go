@@ -24,7 +24,14 @@ func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, b
 			return result{}, err
 		}
 		holdBefore := holdDate(p)
-		p.Name, p.PriceCents, p.Currency, p.Status, p.ReleaseDate, p.Policy = in.Name, in.PriceCents, in.Currency, in.Status, in.ReleaseDate, in.Policy
+		if in.SupplierID != "" && in.SupplierID != p.SupplierID {
+			if _, err := tx.Supplier(ctx, in.SupplierID); ErrorCode(err) == ENOTFOUND {
+				return result{}, FieldErrorf(ENOTFOUND, "supplier_id", "Unknown supplier %q.", in.SupplierID)
+			} else if err != nil {
+				return result{}, err
+			}
+		}
+		p.Name, p.PriceCents, p.Currency, p.Status, p.ReleaseDate, p.Policy, p.Supply = in.Name, in.PriceCents, in.Currency, in.Status, in.ReleaseDate, in.Policy, in.Supply
 		p.UpdatedAt = now
 		if err := tx.PutProduct(ctx, p); err != nil {
 			return result{}, err

@@ -62,3 +62,34 @@ func TestSuppliers(t *testing.T) {
 		})
 	}
 }
+
+// TestProductSupply: a product names its supplier and may set its own lead
+// time; a supplier that does not exist is refused, naming the field.
+func TestProductSupply(t *testing.T) {
+	t.Parallel()
+	s := MustOpenServer(t)
+	s.MustDo(t, http.StatusCreated, "PUT", "/v1/suppliers/ACME", map[string]any{"name": "Acme", "lead_time_days": 21}, nil)
+	p := s.MustPutProduct(t, "W", "supplier_id", "ACME", "lead_time_days", 10)
+	if p.SupplierID != "ACME" || p.LeadTimeDays == nil || *p.LeadTimeDays != 10 {
+		t.Fatalf("product supply=%+v", p.Supply)
+	}
+	var got backorder.Product
+	s.MustDo(t, http.StatusOK, "GET", "/v1/products/W", nil, &got)
+	if got.SupplierID != "ACME" || got.LeadTimeDays == nil || *got.LeadTimeDays != 10 {
+		t.Fatalf("read back supply=%+v", got.Supply)
+	}
+	// Replaced without them: the product has none.
+	p = new(backorder.Product)
+	s.MustDo(t, http.StatusOK, "PUT", "/v1/products/W", product("Product W"), p)
+	if p.SupplierID != "" || p.LeadTimeDays != nil {
+		t.Fatalf("supply after replace=%+v, want none", p.Supply)
+	}
+	resp := s.Do(t, "PUT", "/v1/products/X", product("X", "supplier_id", "NOPE"))
+	if e := resp.Error(t); resp.Status != http.StatusNotFound || e.Field != "supplier_id" {
+		t.Fatalf("unknown supplier: status=%d error=%+v", resp.Status, e)
+	}
+	resp = s.Do(t, "PUT", "/v1/products/X", product("X", "lead_time_days", 999))
+	if e := resp.Error(t); resp.Status != http.StatusUnprocessableEntity || e.Field != "lead_time_days" {
+		t.Fatalf("bad lead time: status=%d error=%+v", resp.Status, e)
+	}
+}

@@ -11,7 +11,7 @@ import (
 const productColumns = `sku, name, price_cents, currency, status, coalesce(release_date, ''),
 	accept_backorders, max_backorder_per_customer, backorder_limit,
 	coalesce(split_policy, ''), coalesce(payment_timing, ''),
-	on_hand, allocated, backordered, created_at, updated_at`
+	on_hand, allocated, backordered, created_at, updated_at, coalesce(supplier_id, ''), lead_time_days`
 
 // products runs a query of productColumns. pgx scans a nullable column into
 // a freshly allocated value every row, so copying p shares nothing between rows.
@@ -20,7 +20,7 @@ func (tx *Tx) products(ctx context.Context, op, query string, args ...any) ([]*b
 	var p backorder.Product
 	dest := []any{&p.SKU, &p.Name, &p.PriceCents, &p.Currency, &p.Status, &p.ReleaseDate,
 		&p.AcceptBackorders, &p.MaxBackorderPerCustomer, &p.BackorderLimit, &p.SplitPolicy, &p.PaymentTiming,
-		&p.OnHand, &p.Allocated, &p.Backordered, &p.CreatedAt, &p.UpdatedAt}
+		&p.OnHand, &p.Allocated, &p.Backordered, &p.CreatedAt, &p.UpdatedAt, &p.SupplierID, &p.LeadTimeDays}
 	err := collect(ctx, tx.tx, query, args, dest, func() error {
 		c := p
 		c.Stock.SKU = c.SKU
@@ -77,19 +77,20 @@ func (tx *Tx) ListProducts(ctx context.Context, f backorder.ProductFilter) ([]*b
 func (tx *Tx) PutProduct(ctx context.Context, p *backorder.Product) error {
 	err := tx.tx.QueryRow(ctx, `INSERT INTO products (sku, name, price_cents, currency, status, release_date,
 			accept_backorders, max_backorder_per_customer, backorder_limit, split_policy, payment_timing,
-			created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			created_at, updated_at, supplier_id, lead_time_days)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, nullif($14, ''), $15)
 		ON CONFLICT (sku) DO UPDATE SET
 			name = excluded.name, price_cents = excluded.price_cents, currency = excluded.currency,
 			status = excluded.status, release_date = excluded.release_date,
 			accept_backorders = excluded.accept_backorders,
 			max_backorder_per_customer = excluded.max_backorder_per_customer,
 			backorder_limit = excluded.backorder_limit, split_policy = excluded.split_policy,
-			payment_timing = excluded.payment_timing, updated_at = excluded.updated_at
+			payment_timing = excluded.payment_timing, updated_at = excluded.updated_at,
+			supplier_id = excluded.supplier_id, lead_time_days = excluded.lead_time_days
 		RETURNING on_hand, allocated, backordered, created_at`,
 		p.SKU, p.Name, p.PriceCents, p.Currency, p.Status, nullStr(p.ReleaseDate),
 		p.AcceptBackorders, p.MaxBackorderPerCustomer, p.BackorderLimit,
-		nullStr(p.SplitPolicy), nullStr(p.PaymentTiming), p.CreatedAt, p.UpdatedAt,
+		nullStr(p.SplitPolicy), nullStr(p.PaymentTiming), p.CreatedAt, p.UpdatedAt, p.SupplierID, p.LeadTimeDays,
 	).Scan(&p.Stock.OnHand, &p.Stock.Allocated, &p.Stock.Backordered, &p.CreatedAt)
 	if err != nil {
 		return FormatError(err, "put product", fmt.Sprintf("product %q", p.SKU))

@@ -10,9 +10,9 @@ import (
 
 const productColumns = `sku, name, price_cents, currency, status, release_date,
 	accept_backorders, max_backorder_per_customer, backorder_limit, split_policy, payment_timing,
-	on_hand, allocated, backordered, created_at, updated_at`
+	on_hand, allocated, backordered, created_at, updated_at, supplier_id, lead_time_days`
 
-const productWidth = 16
+const productWidth = 18
 
 func scanProduct(r *row) *backorder.Product {
 	p := &backorder.Product{
@@ -32,6 +32,11 @@ func scanProduct(r *row) *backorder.Product {
 		Stock:     backorder.Stock{OnHand: r.int(11), Allocated: r.int(12), Backordered: r.int(13)},
 		CreatedAt: fromMicros(r.int(14)),
 		UpdatedAt: fromMicros(r.int(15)),
+		Supply:    backorder.Supply{SupplierID: r.str(16)},
+	}
+	if d := r.intPtr(17); d != nil {
+		n := int(*d)
+		p.LeadTimeDays = &n
 	}
 	p.Stock.SKU = p.SKU
 	return p
@@ -104,19 +109,21 @@ func (tx *Tx) ListProducts(ctx context.Context, f backorder.ProductFilter) ([]*b
 func (tx *Tx) PutProduct(ctx context.Context, p *backorder.Product) error {
 	rows, err := tx.query(ctx, `INSERT INTO products (sku, name, price_cents, currency, status, release_date,
 			accept_backorders, max_backorder_per_customer, backorder_limit, split_policy, payment_timing,
-			created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			created_at, updated_at, supplier_id, lead_time_days)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (sku) DO UPDATE SET
 			name = excluded.name, price_cents = excluded.price_cents, currency = excluded.currency,
 			status = excluded.status, release_date = excluded.release_date,
 			accept_backorders = excluded.accept_backorders,
 			max_backorder_per_customer = excluded.max_backorder_per_customer,
 			backorder_limit = excluded.backorder_limit, split_policy = excluded.split_policy,
-			payment_timing = excluded.payment_timing, updated_at = excluded.updated_at
+			payment_timing = excluded.payment_timing, updated_at = excluded.updated_at,
+			supplier_id = excluded.supplier_id, lead_time_days = excluded.lead_time_days
 		RETURNING on_hand, allocated, backordered, created_at`,
 		p.SKU, p.Name, p.PriceCents, p.Currency, p.Status, nullStr(p.ReleaseDate),
 		nullBool(p.AcceptBackorders), nullInt(p.MaxBackorderPerCustomer), nullInt(p.BackorderLimit),
-		nullStr(p.SplitPolicy), nullStr(p.PaymentTiming), micros(p.CreatedAt), micros(p.UpdatedAt))
+		nullStr(p.SplitPolicy), nullStr(p.PaymentTiming), micros(p.CreatedAt), micros(p.UpdatedAt),
+		nullStr(p.SupplierID), leadTime(p.LeadTimeDays))
 	if err != nil {
 		return FormatError(err, "put product", fmt.Sprintf("product %q", p.SKU))
 	}
@@ -202,4 +209,12 @@ func (tx *Tx) AllStock(ctx context.Context) ([]backorder.Stock, error) {
 		return nil, FormatError(err, "all stock", "")
 	}
 	return out, nil
+}
+
+// leadTime stores an unset lead time as NULL.
+func leadTime(d *int) any {
+	if d == nil {
+		return nil
+	}
+	return int64(*d)
 }

@@ -22,6 +22,7 @@ func testTxProduct(t *testing.T, open func(t *testing.T) backorder.Store) {
 				SplitPolicy:             backorder.SplitCustomerChoice,
 				PaymentTiming:           backorder.PaymentAtShip,
 			},
+			Supply:    backorder.Supply{SupplierID: "ACME", LeadTimeDays: ptr(0)}, // zero days is a lead time, not "unset"
 			CreatedAt: t0, UpdatedAt: t0.Add(time.Second),
 		}
 	}

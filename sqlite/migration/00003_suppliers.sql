@@ -1,4 +1,6 @@
--- Suppliers: who inbound supply comes from, with their usual lead time.
+-- Suppliers: who inbound supply comes from, with their usual lead time; a
+-- product names its supplier and may set its own lead time (NULL: the
+-- supplier's).
 
 -- +goose Up
 CREATE TABLE suppliers (
@@ -9,6 +11,10 @@ CREATE TABLE suppliers (
 	created_at     INTEGER NOT NULL,
 	updated_at     INTEGER NOT NULL
 ) STRICT;
+ALTER TABLE products ADD COLUMN supplier_id TEXT;
+ALTER TABLE products ADD COLUMN lead_time_days INTEGER CHECK (lead_time_days >= 0);
 
 -- +goose Down
+ALTER TABLE products DROP COLUMN lead_time_days;
+ALTER TABLE products DROP COLUMN supplier_id;
 DROP TABLE suppliers;
