@@ -35,6 +35,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/settings", api(handleSettingsGet(svc))},
 		{"PUT", "/v1/settings", api(handleSettingsPut(svc))},
 
+		{"POST", "/v1/quotes", api(handleQuote(svc))},
 		{"POST", "/v1/orders", api(handleOrderCreate(svc))},
 		{"GET", "/v1/orders", api(handleOrderList(svc))},
 		{"GET", "/v1/orders/{id}", api(handleOrderGet(svc))},

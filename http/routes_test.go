@@ -133,6 +133,9 @@ func TestOpenAPI_Schemas(t *testing.T) {
 		"ErrorDetail":       backorder.Error{},
 
 		"Supplier":                backorder.Supplier{},
+		"Quote":                   backorder.Quote{},
+		"QuoteLine":               backorder.QuoteLine{},
+		"QuoteRequest":            backorder.OrderRequest{},
 		"SupplierInput":           backorder.SupplierInput{},
 		"EventLine":               backorder.EventLine{},
 		"OrderAcceptedPayload":    backorder.OrderAcceptedPayload{},
