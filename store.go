@@ -73,6 +73,20 @@ type Tx interface {
 	// ListSuppliers returns suppliers in ID order after the filter's cursor.
 	ListSuppliers(ctx context.Context, f SupplierFilter) ([]*Supplier, error)
 
+	// InsertPurchaseOrder stores a new purchase order with its lines,
+	// setting its ID and theirs.
+	InsertPurchaseOrder(ctx context.Context, po *PurchaseOrder) error
+	// PurchaseOrder returns one purchase order with its lines and date
+	// changes; ENOTFOUND if unknown.
+	PurchaseOrder(ctx context.Context, id int64) (*PurchaseOrder, error)
+	// ListPurchaseOrders returns purchase orders with their lines and date
+	// changes in ID order after the filter's cursor.
+	ListPurchaseOrders(ctx context.Context, f POFilter) ([]*PurchaseOrder, error)
+	// SavePurchaseOrder writes a purchase order's status, expected date and
+	// update time, its lines' received and cancelled units, and the date
+	// changes beyond those stored (they are only ever appended).
+	SavePurchaseOrder(ctx context.Context, po *PurchaseOrder) error
+
 	// InsertOrders stores new orders with their lines, as given (Units and
 	// LineCount too: Order.Tally). It sets each order's Seq (increasing in
 	// slice order, and in commit order across transactions) and each line's

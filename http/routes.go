@@ -31,6 +31,12 @@ func Routes(cfg Config) []Route {
 		{"PUT", "/v1/suppliers/{id}", api(handleSupplierPut(svc))},
 		{"GET", "/v1/suppliers/{id}", api(handleSupplierGet(svc))},
 		{"GET", "/v1/suppliers", api(handleSupplierList(svc))},
+		{"POST", "/v1/purchase-orders", api(handlePOCreate(svc))},
+		{"GET", "/v1/purchase-orders", api(handlePOList(svc))},
+		{"GET", "/v1/purchase-orders/{id}", api(handlePOGet(svc))},
+		{"PATCH", "/v1/purchase-orders/{id}", api(handlePOPatch(svc))},
+		{"POST", "/v1/purchase-orders/{id}/receipts", api(handlePOReceipt(svc))},
+		{"POST", "/v1/purchase-orders/{id}/cancel", api(handlePOCancel(svc))},
 
 		{"GET", "/v1/settings", api(handleSettingsGet(svc))},
 		{"PUT", "/v1/settings", api(handleSettingsPut(svc))},

@@ -134,6 +134,12 @@ func TestOpenAPI_Schemas(t *testing.T) {
 
 		"Supplier":                backorder.Supplier{},
 		"Quote":                   backorder.Quote{},
+		"PurchaseOrder":           backorder.PurchaseOrder{},
+		"POLine":                  backorder.POLine{},
+		"PODateChange":            backorder.PODateChange{},
+		"PurchaseOrderRequest":    backorder.PurchaseOrderRequest{},
+		"POLineRequest":           backorder.POLineRequest{},
+		"POReceiptRequest":        backorder.POReceiptRequest{},
 		"QuoteLine":               backorder.QuoteLine{},
 		"QuoteRequest":            backorder.OrderRequest{},
 		"SupplierInput":           backorder.SupplierInput{},

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) backorder.Store, opts Options) {
 		{"Product", testTxProduct},
 		{"ListProducts", testTxListProducts},
 		{"Suppliers", testTxSuppliers},
+		{"PurchaseOrders", testTxPurchaseOrders},
 		{"Stock", testTxStock},
 		{"Order", testTxOrder},
 		{"ListOrders", testTxListOrders},
