@@ -23,6 +23,7 @@ type PurchaseOrder struct {
 	Status      string         `json:"status"`
 	Lines       []POLine       `json:"lines"`
 	DateChanges []PODateChange `json:"date_changes"`
+	Deliveries  []PODelivery   `json:"deliveries"`
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 }
@@ -45,6 +46,22 @@ type PODateChange struct {
 	At   time.Time `json:"at"`
 	From string    `json:"from"`
 	To   string    `json:"to"`
+}
+
+// PODelivery is units of one SKU that arrived on a purchase order.
+type PODelivery struct {
+	At       time.Time `json:"at"`
+	SKU      string    `json:"sku"`
+	Quantity int64     `json:"quantity"`
+}
+
+// PromisedAt is the date the supplier first promised: the expected date
+// before any move.
+func (po *PurchaseOrder) PromisedAt() string {
+	if len(po.DateChanges) > 0 {
+		return po.DateChanges[0].From
+	}
+	return po.ExpectedAt
 }
 
 // PurchaseOrderRequest is the body of POST /v1/purchase-orders.
@@ -131,6 +148,7 @@ func (po *PurchaseOrder) Receive(lines []POLineRequest, now time.Time) error {
 	open := int64(0)
 	for _, l := range lines {
 		po.Lines[idx[l.SKU]].Received += l.Quantity
+		po.Deliveries = append(po.Deliveries, PODelivery{At: now, SKU: l.SKU, Quantity: l.Quantity})
 	}
 	for _, l := range po.Lines {
 		open += l.Open()

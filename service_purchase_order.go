@@ -25,7 +25,7 @@ func (s *Service) CreatePurchaseOrder(ctx context.Context, req *PurchaseOrderReq
 			return nil, err
 		}
 		po := &PurchaseOrder{Reference: req.Reference, SupplierID: req.SupplierID, ExpectedAt: req.ExpectedAt, Status: POOpen,
-			Lines: make([]POLine, len(req.Lines)), DateChanges: []PODateChange{}, CreatedAt: now, UpdatedAt: now}
+			Lines: make([]POLine, len(req.Lines)), DateChanges: []PODateChange{}, Deliveries: []PODelivery{}, CreatedAt: now, UpdatedAt: now}
 		for i, l := range req.Lines {
 			if products[l.SKU] == nil {
 				return nil, FieldErrorf(ENOTFOUND, fmt.Sprintf("lines[%d].sku", i), "Unknown SKU %q.", l.SKU)

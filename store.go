@@ -76,15 +76,16 @@ type Tx interface {
 	// InsertPurchaseOrder stores a new purchase order with its lines,
 	// setting its ID and theirs.
 	InsertPurchaseOrder(ctx context.Context, po *PurchaseOrder) error
-	// PurchaseOrder returns one purchase order with its lines and date
-	// changes; ENOTFOUND if unknown.
+	// PurchaseOrder returns one purchase order with its lines, date changes
+	// and deliveries; ENOTFOUND if unknown.
 	PurchaseOrder(ctx context.Context, id int64) (*PurchaseOrder, error)
-	// ListPurchaseOrders returns purchase orders with their lines and date
-	// changes in ID order after the filter's cursor.
+	// ListPurchaseOrders returns purchase orders with their lines, date
+	// changes and deliveries in ID order after the filter's cursor.
 	ListPurchaseOrders(ctx context.Context, f POFilter) ([]*PurchaseOrder, error)
 	// SavePurchaseOrder writes a purchase order's status, expected date and
 	// update time, its lines' received and cancelled units, and the date
-	// changes beyond those stored (they are only ever appended).
+	// changes and deliveries beyond those stored (both are only ever
+	// appended).
 	SavePurchaseOrder(ctx context.Context, po *PurchaseOrder) error
 
 	// InsertOrders stores new orders with their lines, as given (Units and

@@ -18,6 +18,9 @@ type Supplier struct {
 	LeadTimeDays int       `json:"lead_time_days"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	// Reliability is measured from the supplier's purchase orders
+	// (SupplierReliability) when the supplier is read.
+	Reliability *Reliability `json:"reliability,omitempty"`
 }
 
 // SupplierInput is the body of PUT /v1/suppliers/{id}; the ID comes from

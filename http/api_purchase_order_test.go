@@ -67,6 +67,15 @@ func TestPurchaseOrders(t *testing.T) {
 		if resp := s.Do(t, "POST", path+"/receipts", map[string]any{"lines": []map[string]any{{"sku": "A", "quantity": 1}}}); resp.Status != http.StatusConflict {
 			t.Fatalf("delivery to a received order: %d %s", resp.Status, resp.Body)
 		}
+		if n := len(r.PurchaseOrder.Deliveries); n != 3 {
+			t.Fatalf("deliveries=%d, want 3", n)
+		}
+		// Both lines arrived in full before the date first promised.
+		var sup backorder.Supplier
+		s.MustDo(t, http.StatusOK, "GET", "/v1/suppliers/ACME", nil, &sup)
+		if rel := sup.Reliability; rel == nil || rel.Sample != 2 || rel.OnTimeShare == nil || *rel.OnTimeShare != 1 || *rel.P80LatenessDays != 0 {
+			t.Fatalf("reliability=%+v", rel)
+		}
 		s.MustCheck(t)
 	})
 	t.Run("Cancel", func(t *testing.T) {

@@ -20,6 +20,10 @@ func TestSuppliers(t *testing.T) {
 		t.Fatalf("replaced=%+v, want the new fields and the first creation time", replaced)
 	}
 	s.MustDo(t, http.StatusOK, "GET", "/v1/suppliers/ACME", nil, &got)
+	if got.Reliability == nil || got.Reliability.Sample != 0 || got.Reliability.OnTimeShare != nil {
+		t.Fatalf("reliability=%+v, want an empty sample", got.Reliability)
+	}
+	got.Reliability = nil
 	if got != replaced {
 		t.Fatalf("got=%+v, want %+v", got, replaced)
 	}

@@ -137,6 +137,8 @@ func TestOpenAPI_Schemas(t *testing.T) {
 		"PurchaseOrder":           backorder.PurchaseOrder{},
 		"POLine":                  backorder.POLine{},
 		"PODateChange":            backorder.PODateChange{},
+		"PODelivery":              backorder.PODelivery{},
+		"Reliability":             backorder.Reliability{},
 		"PurchaseOrderRequest":    backorder.PurchaseOrderRequest{},
 		"POLineRequest":           backorder.POLineRequest{},
 		"POReceiptRequest":        backorder.POReceiptRequest{},

@@ -25,7 +25,7 @@ func (tx *Tx) InsertPurchaseOrder(ctx context.Context, po *backorder.PurchaseOrd
 			return FormatError(err, "insert purchase order", fmt.Sprintf("line for SKU %q", l.SKU))
 		}
 	}
-	return tx.appendPODateChanges(ctx, po, 0)
+	return tx.appendPOHistory(ctx, po, 0, 0)
 }
 
 // PurchaseOrder returns one purchase order with its lines and date changes.
@@ -69,20 +69,29 @@ func (tx *Tx) SavePurchaseOrder(ctx context.Context, po *backorder.PurchaseOrder
 			return FormatError(err, "save purchase order", subject)
 		}
 	}
-	var stored int
-	if err := tx.tx.QueryRow(ctx, `SELECT count(*) FROM purchase_order_date_changes WHERE po_id = $1`, po.ID).Scan(&stored); err != nil {
+	var changes, deliveries int
+	if err := tx.tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM purchase_order_date_changes WHERE po_id = $1),
+			(SELECT count(*) FROM purchase_order_deliveries WHERE po_id = $1)`, po.ID).Scan(&changes, &deliveries); err != nil {
 		return FormatError(err, "save purchase order", subject)
 	}
-	return tx.appendPODateChanges(ctx, po, stored)
+	return tx.appendPOHistory(ctx, po, changes, deliveries)
 }
 
-// appendPODateChanges stores po's date changes from the from-th on.
-func (tx *Tx) appendPODateChanges(ctx context.Context, po *backorder.PurchaseOrder, from int) error {
-	for n := from; n < len(po.DateChanges); n++ {
+// appendPOHistory stores po's date changes from the changes-th on and its
+// deliveries from the deliveries-th on.
+func (tx *Tx) appendPOHistory(ctx context.Context, po *backorder.PurchaseOrder, changes, deliveries int) error {
+	for n := changes; n < len(po.DateChanges); n++ {
 		c := po.DateChanges[n]
 		if _, err := tx.tx.Exec(ctx, `INSERT INTO purchase_order_date_changes (po_id, n, at, from_date, to_date)
 			VALUES ($1, $2, $3, $4::date, $5::date)`, po.ID, n+1, c.At, c.From, c.To); err != nil {
 			return FormatError(err, "purchase order date change", fmt.Sprintf("date change %d of purchase order %d", n+1, po.ID))
+		}
+	}
+	for n := deliveries; n < len(po.Deliveries); n++ {
+		d := po.Deliveries[n]
+		if _, err := tx.tx.Exec(ctx, `INSERT INTO purchase_order_deliveries (po_id, n, at, sku, quantity)
+			VALUES ($1, $2, $3, $4, $5)`, po.ID, n+1, d.At, d.SKU, d.Quantity); err != nil {
+			return FormatError(err, "purchase order delivery", fmt.Sprintf("delivery %d of purchase order %d", n+1, po.ID))
 		}
 	}
 	return nil
@@ -99,7 +108,7 @@ func (tx *Tx) purchaseOrders(ctx context.Context, where string, args ...any) ([]
 		FROM purchase_orders `+where, args,
 		[]any{&po.ID, &po.Reference, &po.SupplierID, &po.ExpectedAt, &po.Status, &po.CreatedAt, &po.UpdatedAt}, func() error {
 			c := po
-			c.Lines, c.DateChanges = []backorder.POLine{}, []backorder.PODateChange{}
+			c.Lines, c.DateChanges, c.Deliveries = []backorder.POLine{}, []backorder.PODateChange{}, []backorder.PODelivery{}
 			out = append(out, &c)
 			byID[c.ID] = &c
 			ids = append(ids, c.ID)
@@ -132,6 +141,15 @@ func (tx *Tx) purchaseOrders(ctx context.Context, where string, args ...any) ([]
 		})
 	if err != nil {
 		return nil, FormatError(err, "purchase order date changes", "")
+	}
+	var d backorder.PODelivery
+	err = collect(ctx, tx.tx, `SELECT po_id, at, sku, quantity FROM purchase_order_deliveries WHERE po_id = ANY($1) ORDER BY po_id, n`,
+		[]any{ids}, []any{&poID, &d.At, &d.SKU, &d.Quantity}, func() error {
+			byID[poID].Deliveries = append(byID[poID].Deliveries, d)
+			return nil
+		})
+	if err != nil {
+		return nil, FormatError(err, "purchase order deliveries", "")
 	}
 	return out, nil
 }

@@ -24,7 +24,7 @@ func (tx *Tx) InsertPurchaseOrder(ctx context.Context, po *backorder.PurchaseOrd
 			return FormatError(err, "insert purchase order", fmt.Sprintf("line for SKU %q", l.SKU))
 		}
 	}
-	return tx.appendPODateChanges(ctx, po, 0)
+	return tx.appendPOHistory(ctx, po, 0, 0)
 }
 
 // PurchaseOrder returns one purchase order with its lines and date changes.
@@ -71,20 +71,29 @@ func (tx *Tx) SavePurchaseOrder(ctx context.Context, po *backorder.PurchaseOrder
 			return FormatError(err, "save purchase order", subject)
 		}
 	}
-	var stored int
-	if err := tx.queryRow(ctx, `SELECT count(*) FROM purchase_order_date_changes WHERE po_id = ?`, po.ID).Scan(&stored); err != nil {
+	var changes, deliveries int
+	if err := tx.queryRow(ctx, `SELECT (SELECT count(*) FROM purchase_order_date_changes WHERE po_id = ?1),
+			(SELECT count(*) FROM purchase_order_deliveries WHERE po_id = ?1)`, po.ID).Scan(&changes, &deliveries); err != nil {
 		return FormatError(err, "save purchase order", subject)
 	}
-	return tx.appendPODateChanges(ctx, po, stored)
+	return tx.appendPOHistory(ctx, po, changes, deliveries)
 }
 
-// appendPODateChanges stores po's date changes from the from-th on.
-func (tx *Tx) appendPODateChanges(ctx context.Context, po *backorder.PurchaseOrder, from int) error {
-	for n := from; n < len(po.DateChanges); n++ {
+// appendPOHistory stores po's date changes from the changes-th on and its
+// deliveries from the deliveries-th on.
+func (tx *Tx) appendPOHistory(ctx context.Context, po *backorder.PurchaseOrder, changes, deliveries int) error {
+	for n := changes; n < len(po.DateChanges); n++ {
 		c := po.DateChanges[n]
 		if _, err := tx.exec(ctx, `INSERT INTO purchase_order_date_changes (po_id, n, at, from_date, to_date) VALUES (?, ?, ?, ?, ?)`,
 			po.ID, n+1, micros(c.At), c.From, c.To); err != nil {
 			return FormatError(err, "purchase order date change", fmt.Sprintf("date change %d of purchase order %d", n+1, po.ID))
+		}
+	}
+	for n := deliveries; n < len(po.Deliveries); n++ {
+		d := po.Deliveries[n]
+		if _, err := tx.exec(ctx, `INSERT INTO purchase_order_deliveries (po_id, n, at, sku, quantity) VALUES (?, ?, ?, ?, ?)`,
+			po.ID, n+1, micros(d.At), d.SKU, d.Quantity); err != nil {
+			return FormatError(err, "purchase order delivery", fmt.Sprintf("delivery %d of purchase order %d", n+1, po.ID))
 		}
 	}
 	return nil
@@ -108,7 +117,8 @@ func (tx *Tx) purchaseOrders(ctx context.Context, where string, args ...any) ([]
 			return nil, FormatError(err, "purchase orders", "")
 		}
 		po := &backorder.PurchaseOrder{ID: r.int(0), Reference: r.str(1), SupplierID: r.str(2), ExpectedAt: r.str(3), Status: r.str(4),
-			CreatedAt: fromMicros(r.int(5)), UpdatedAt: fromMicros(r.int(6)), Lines: []backorder.POLine{}, DateChanges: []backorder.PODateChange{}}
+			CreatedAt: fromMicros(r.int(5)), UpdatedAt: fromMicros(r.int(6)),
+			Lines: []backorder.POLine{}, DateChanges: []backorder.PODateChange{}, Deliveries: []backorder.PODelivery{}}
 		out = append(out, po)
 		byID[po.ID] = po
 		ids = append(ids, po.ID)
@@ -138,19 +148,26 @@ func (tx *Tx) purchaseOrders(ctx context.Context, where string, args ...any) ([]
 	if err := rows.Err(); err != nil {
 		return nil, FormatError(err, "purchase order lines", "")
 	}
-	rows, err = tx.query(ctx, `SELECT po_id, at, from_date, to_date FROM purchase_order_date_changes
-		WHERE po_id IN (SELECT value FROM json_each(?)) ORDER BY po_id, n`, jsonList(ids))
+	rows, err = tx.query(ctx, `SELECT po_id, 0, n, at, from_date, to_date, 0 FROM purchase_order_date_changes
+			WHERE po_id IN (SELECT value FROM json_each(?1))
+		UNION ALL SELECT po_id, 1, n, at, sku, '', quantity FROM purchase_order_deliveries
+			WHERE po_id IN (SELECT value FROM json_each(?1))
+		ORDER BY 1, 2, 3`, jsonList(ids))
 	if err != nil {
-		return nil, FormatError(err, "purchase order date changes", "")
+		return nil, FormatError(err, "purchase order history", "")
 	}
 	defer rows.Close()
-	r = newRow(4)
+	r = newRow(7)
 	for rows.Next() {
 		if err := r.scan(rows); err != nil {
-			return nil, FormatError(err, "purchase order date changes", "")
+			return nil, FormatError(err, "purchase order history", "")
 		}
 		po := byID[r.int(0)]
-		po.DateChanges = append(po.DateChanges, backorder.PODateChange{At: fromMicros(r.int(1)), From: r.str(2), To: r.str(3)})
+		if r.int(1) == 0 {
+			po.DateChanges = append(po.DateChanges, backorder.PODateChange{At: fromMicros(r.int(3)), From: r.str(4), To: r.str(5)})
+		} else {
+			po.Deliveries = append(po.Deliveries, backorder.PODelivery{At: fromMicros(r.int(3)), SKU: r.str(4), Quantity: r.int(6)})
+		}
 	}
-	return out, FormatError(rows.Err(), "purchase order date changes", "")
+	return out, FormatError(rows.Err(), "purchase order history", "")
 }

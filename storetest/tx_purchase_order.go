@@ -21,7 +21,7 @@ func testTxPurchaseOrders(t *testing.T, open func(t *testing.T) backorder.Store)
 	newPO := func(supplier string) *backorder.PurchaseOrder {
 		return &backorder.PurchaseOrder{Reference: "PO-" + supplier, SupplierID: supplier, ExpectedAt: "2026-02-20", Status: backorder.POOpen,
 			Lines:       []backorder.POLine{{SKU: "A", Quantity: 10}, {SKU: "B", Quantity: 5}},
-			DateChanges: []backorder.PODateChange{}, CreatedAt: t0, UpdatedAt: t0}
+			DateChanges: []backorder.PODateChange{}, Deliveries: []backorder.PODelivery{}, CreatedAt: t0, UpdatedAt: t0}
 	}
 	var po *backorder.PurchaseOrder
 	mustWrite(t, s, func(tx backorder.Tx) {
@@ -45,9 +45,18 @@ func testTxPurchaseOrders(t *testing.T, open func(t *testing.T) backorder.Store)
 		for i := range want.DateChanges {
 			checkTime(t, "DateChanges.At", got.DateChanges[i].At, want.DateChanges[i].At)
 		}
+		if len(got.Deliveries) != len(want.Deliveries) {
+			t.Fatalf("deliveries=%s, want %s", dump(got.Deliveries), dump(want.Deliveries))
+		}
+		for i, d := range want.Deliveries {
+			checkTime(t, "Deliveries.At", got.Deliveries[i].At, d.At)
+			if got.Deliveries[i].SKU != d.SKU || got.Deliveries[i].Quantity != d.Quantity {
+				t.Fatalf("deliveries=%s, want %s", dump(got.Deliveries), dump(want.Deliveries))
+			}
+		}
 		g, w := *got, *want
 		g.CreatedAt, g.UpdatedAt, w.CreatedAt, w.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-		g.DateChanges, w.DateChanges = nil, nil
+		g.DateChanges, w.DateChanges, g.Deliveries, w.Deliveries = nil, nil, nil, nil
 		checkEqual(t, "PurchaseOrder", g, w)
 		if len(got.DateChanges) != len(want.DateChanges) {
 			t.Fatalf("date changes=%s, want %s", dump(got.DateChanges), dump(want.DateChanges))
@@ -72,6 +81,7 @@ func testTxPurchaseOrders(t *testing.T, open func(t *testing.T) backorder.Store)
 		p.Lines[0].Received, p.Lines[1].Received, p.Lines[1].Cancelled = 12, 2, 3
 		p.Status, p.ExpectedAt, p.UpdatedAt = backorder.POReceived, "2026-02-27", later
 		p.DateChanges = []backorder.PODateChange{{At: later, From: "2026-02-20", To: "2026-02-25"}, {At: later, From: "2026-02-25", To: "2026-02-27"}}
+		p.Deliveries = []backorder.PODelivery{{At: t0, SKU: "A", Quantity: 7}, {At: later, SKU: "B", Quantity: 2}, {At: later, SKU: "A", Quantity: 5}}
 		mustWrite(t, s, func(tx backorder.Tx) {
 			if err := tx.SavePurchaseOrder(ctx, &p); err != nil {
 				t.Fatal(err)
@@ -88,7 +98,7 @@ func testTxPurchaseOrders(t *testing.T, open func(t *testing.T) backorder.Store)
 				t.Fatal(err)
 			}
 		})
-		if got, err := mustRead(t, s).PurchaseOrder(ctx, po.ID); err != nil || len(got.DateChanges) != 2 {
+		if got, err := mustRead(t, s).PurchaseOrder(ctx, po.ID); err != nil || len(got.DateChanges) != 2 || len(got.Deliveries) != 3 {
 			t.Fatalf("after a second save: %v, %v", got, err)
 		}
 	})

@@ -1,5 +1,6 @@
 -- Purchase orders: inbound supply from a supplier, expected on a date,
--- received in one or more deliveries; every move of the date is kept.
+-- received in one or more deliveries; every move of the date and every
+-- delivery is kept (supplier reliability is measured from them).
 
 -- +goose Up
 CREATE TABLE purchase_orders (
@@ -33,7 +34,17 @@ CREATE TABLE purchase_order_date_changes (
 	PRIMARY KEY (po_id, n)
 ) STRICT;
 
+CREATE TABLE purchase_order_deliveries (
+	po_id    INTEGER NOT NULL REFERENCES purchase_orders (id),
+	n        INTEGER NOT NULL,
+	at       INTEGER NOT NULL,
+	sku      TEXT NOT NULL,
+	quantity INTEGER NOT NULL CHECK (quantity > 0),
+	PRIMARY KEY (po_id, n)
+) STRICT;
+
 -- +goose Down
+DROP TABLE purchase_order_deliveries;
 DROP TABLE purchase_order_date_changes;
 DROP TABLE purchase_order_lines;
 DROP TABLE purchase_orders;
