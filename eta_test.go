@@ -1,0 +1,82 @@
+package backorder_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/backorder/backorder"
+)
+
+func TestPromiseDates(t *testing.T) {
+	today := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	days := func(n int) *int { return &n }
+	po := func(id int64, date string, units int64, buffer int) backorder.Inbound {
+		return backorder.Inbound{PurchaseOrderID: id, ExpectedAt: date, Units: units, BufferDays: buffer}
+	}
+	show := func(es []backorder.ETA) string {
+		var out []string
+		for _, e := range es {
+			switch e.Basis {
+			case backorder.BasisPurchaseOrder:
+				out = append(out, fmt.Sprintf("%s/po%d", e.Date, e.PurchaseOrderID))
+			case backorder.BasisLeadTime:
+				out = append(out, e.Date+"/lead")
+			default:
+				out = append(out, "none")
+			}
+		}
+		return fmt.Sprint(out)
+	}
+	tests := []struct {
+		name      string
+		waiting   []int64
+		available int64
+		inbound   []backorder.Inbound
+		lead      *int
+		want      string
+	}{
+		{"OnePO", []int64{5, 5}, 0, []backorder.Inbound{po(1, "2026-02-20", 10, 2)},
+			nil, "[2026-02-23/po1 2026-02-23/po1]"}, // +2 buffer +1 handling
+		{"SecondPOCoversTheRest", []int64{6, 6}, 0, []backorder.Inbound{po(2, "2026-03-10", 10, 0), po(1, "2026-02-20", 8, 0)},
+			nil, "[2026-02-21/po1 2026-03-11/po2]"}, // earliest first, whatever the input order
+		{"PartialCoverFallsToLeadTime", []int64{4, 4}, 0, []backorder.Inbound{po(1, "2026-02-20", 5, 0)},
+			days(30), "[2026-02-21/po1 2026-03-04/lead]"}, // today +30 +0 +1
+		{"NotCovered", []int64{4, 4}, 0, []backorder.Inbound{po(1, "2026-02-20", 4, 0)},
+			nil, "[2026-02-21/po1 none]"},
+		{"LatePOIsFromToday", []int64{1}, 0, []backorder.Inbound{po(1, "2026-01-10", 5, 3)},
+			nil, "[2026-02-05/po1]"},
+		{"AvailableCoversFirst", []int64{2, 3}, 2, []backorder.Inbound{po(1, "2026-02-20", 3, 0)},
+			nil, "[2026-02-02/po0 2026-02-21/po1]"},
+		{"EmptyPOSkipped", []int64{1}, 0, []backorder.Inbound{po(1, "2026-02-05", 0, 0), po(2, "2026-02-20", 1, 0)},
+			nil, "[2026-02-21/po2]"},
+		{"LeadTimeOnly", []int64{1, 1}, 0, nil, days(14), "[2026-02-16/lead 2026-02-16/lead]"},
+		{"Nothing", []int64{1}, 0, nil, nil, "[none]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := backorder.PromiseDates(tt.waiting, tt.available, tt.inbound, tt.lead, 0, 1, today)
+			if s := show(got); s != tt.want {
+				t.Fatalf("dates=%s, want %s", s, tt.want)
+			}
+			for _, e := range got {
+				if e.Basis == backorder.BasisNone && e.Reason == "" {
+					t.Fatal("an unknown date without a reason")
+				}
+			}
+		})
+	}
+}
+
+func TestBufferDays(t *testing.T) {
+	p80 := 2.5
+	if got := backorder.BufferDays(backorder.Reliability{Sample: 10, P80LatenessDays: &p80}, 5, 3); got != 3 {
+		t.Fatalf("reliable sample: %d, want 3 (2.5 rounded up)", got)
+	}
+	if got := backorder.BufferDays(backorder.Reliability{Sample: 4, P80LatenessDays: &p80}, 5, 7); got != 7 {
+		t.Fatalf("small sample: %d, want the default 7", got)
+	}
+	if got := backorder.BufferDays(backorder.Reliability{}, 5, 2); got != 2 {
+		t.Fatalf("no history: %d, want the default 2", got)
+	}
+}
