@@ -14,6 +14,16 @@ const (
 	BasisNone          = "none"           // neither: the date is unknown
 )
 
+// The margins of a promise.
+const (
+	// DefaultBufferDays is a supplier's buffer while it has delivered too
+	// few lines in full to measure (fewer than MinReliabilitySample).
+	DefaultBufferDays    = 3
+	MinReliabilitySample = 5
+	// HandlingDays is the days from arrival to shipping.
+	HandlingDays = 1
+)
+
 // ETA is the date a waiting line is promised to ship, and what the promise
 // rests on. Date is empty when it is unknown, and Reason then says why.
 type ETA struct {

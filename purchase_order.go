@@ -196,6 +196,7 @@ func (po *PurchaseOrder) Reschedule(date string, now time.Time) (bool, error) {
 type POFilter struct {
 	SupplierID string
 	Status     string
+	SKU        string // purchase orders with a line of this SKU
 	After      int64
 	Limit      int
 }

@@ -147,17 +147,19 @@ func eachPage(after QueueCursor, size int, page QueuePage, fn func([]QueueEntry)
 }
 
 // QueueListCursor is where a listing of a queue in fill order stopped: the
-// position of the last line listed, its priority score, and its place in
-// FIFO order.
+// position of the last line listed, its priority score, its place in FIFO
+// order, and the units waiting up to and including it (Units), which the
+// promise dates of the next page start from.
 type QueueListCursor struct {
 	Position int
 	Score    int
 	At       QueueCursor
+	Units    int64
 }
 
 // String encodes the cursor for a next_cursor.
 func (c QueueListCursor) String() string {
-	return fmt.Sprintf("%d.%d.%d.%d.%d", c.Position, c.Score, c.At.AcceptedAt.UnixMicro(), c.At.Seq, c.At.LineID)
+	return fmt.Sprintf("%d.%d.%d.%d.%d.%d", c.Position, c.Score, c.At.AcceptedAt.UnixMicro(), c.At.Seq, c.At.LineID, c.Units)
 }
 
 // ParseQueueListCursor decodes a cursor made by String. Returns EINVALID
@@ -166,20 +168,20 @@ func ParseQueueListCursor(s string) (QueueListCursor, error) {
 	var c QueueListCursor
 	parts := strings.Split(s, ".")
 	bad := FieldErrorf(EINVALID, "after", "after must be a next_cursor of this listing.")
-	if len(parts) != 5 {
+	if len(parts) != 6 {
 		return c, bad
 	}
 	var err error
-	n := make([]int64, 5)
+	n := make([]int64, 6)
 	for i, p := range parts {
 		if n[i], err = strconv.ParseInt(p, 10, 64); err != nil {
 			return c, bad
 		}
 	}
-	if n[0] < 1 || n[3] < 0 || n[4] < 1 {
+	if n[0] < 1 || n[3] < 0 || n[4] < 1 || n[5] < 0 {
 		return c, bad
 	}
-	c.Position, c.Score = int(n[0]), int(n[1])
+	c.Position, c.Score, c.Units = int(n[0]), int(n[1]), n[5]
 	c.At = QueueCursor{AcceptedAt: time.UnixMicro(n[2]).UTC(), Seq: n[3], LineID: n[4]}
 	return c, nil
 }

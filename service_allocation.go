@@ -195,6 +195,9 @@ type QueuePosition struct {
 	Age        string    `json:"age"`
 	Priority   Priority  `json:"priority"`
 	Customer   string    `json:"customer_id"`
+	// ETA is the line's promise date from the SKU's open supply
+	// (PromiseDates).
+	ETA ETA `json:"eta"`
 
 	cursor QueueListCursor
 }
@@ -225,7 +228,8 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueuePosition, er
 	}
 	limit := PageLimit(f.Limit)
 	return read(ctx, s, func(tx Tx, now time.Time) ([]QueuePosition, error) {
-		if _, err := tx.Product(ctx, f.SKU); ErrorCode(err) == ENOTFOUND {
+		p, err := tx.Product(ctx, f.SKU)
+		if ErrorCode(err) == ENOTFOUND {
 			return nil, FieldErrorf(ENOTFOUND, "sku", "Unknown SKU %q.", f.SKU)
 		} else if err != nil {
 			return nil, err
@@ -241,14 +245,31 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueuePosition, er
 		if err != nil {
 			return nil, err
 		}
+		// The promise dates of the page: the units waiting before it (the
+		// cursor's) count as one line ahead of it.
+		var before int64
+		if after != nil {
+			before = after.Units
+		}
+		waiting := make([]int64, len(ranked)+1)
+		waiting[0] = before
+		for i, r := range ranked {
+			waiting[i+1] = r.Line.Backordered
+		}
+		etas, err := promiseDates(ctx, tx, p, waiting, now)
+		if err != nil {
+			return nil, err
+		}
 		out := make([]QueuePosition, len(ranked))
+		units := before
 		for i, r := range ranked {
 			age := max(now.Sub(r.Order.AcceptedAt), 0)
+			units += r.Line.Backordered
 			out[i] = QueuePosition{
 				Position: r.Position, OrderID: r.Order.ID, LineID: r.Line.ID, SKU: r.Line.SKU, Quantity: r.Line.Backordered,
 				AcceptedAt: r.Order.AcceptedAt, AgeSeconds: int64(age / time.Second), Age: FormatAge(age), Priority: r.Priority,
-				Customer: r.Order.Customer.ID,
-				cursor:   QueueListCursor{Position: r.Position, Score: r.Priority.Score, At: CursorOf(&r.QueueEntry)},
+				Customer: r.Order.Customer.ID, ETA: etas[i+1],
+				cursor: QueueListCursor{Position: r.Position, Score: r.Priority.Score, At: CursorOf(&r.QueueEntry), Units: units},
 			}
 		}
 		return out, nil

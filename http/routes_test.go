@@ -139,6 +139,7 @@ func TestOpenAPI_Schemas(t *testing.T) {
 		"PODateChange":            backorder.PODateChange{},
 		"PODelivery":              backorder.PODelivery{},
 		"Reliability":             backorder.Reliability{},
+		"ETA":                     backorder.ETA{},
 		"PurchaseOrderRequest":    backorder.PurchaseOrderRequest{},
 		"POLineRequest":           backorder.POLineRequest{},
 		"POReceiptRequest":        backorder.POReceiptRequest{},

@@ -49,6 +49,9 @@ func (tx *Tx) ListPurchaseOrders(ctx context.Context, f backorder.POFilter) ([]*
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}
+	if f.SKU != "" {
+		w.add("id IN (SELECT po_id FROM purchase_order_lines WHERE sku = ?)", f.SKU)
+	}
 	return tx.purchaseOrders(ctx, `WHERE `+w.sql()+` ORDER BY id LIMIT `+w.arg(limit(f.Limit)), w.args...)
 }
 

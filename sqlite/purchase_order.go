@@ -49,6 +49,10 @@ func (tx *Tx) ListPurchaseOrders(ctx context.Context, f backorder.POFilter) ([]*
 		q += ` AND status = ?`
 		args = append(args, f.Status)
 	}
+	if f.SKU != "" {
+		q += ` AND id IN (SELECT po_id FROM purchase_order_lines WHERE sku = ?)`
+		args = append(args, f.SKU)
+	}
 	return tx.purchaseOrders(ctx, q+` ORDER BY id LIMIT ?`, append(args, limit(f.Limit))...)
 }
 

@@ -48,6 +48,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("QueuePages", func(t *testing.T) { t.Parallel(); testQueuePages(t, open, writers) })
 	t.Run("Quote", func(t *testing.T) { t.Parallel(); testQuote(t, open, writers) })
 	t.Run("PurchaseOrderFlow", func(t *testing.T) { t.Parallel(); testPurchaseOrderFlow(t, open, writers) })
+	t.Run("QueueETA", func(t *testing.T) { t.Parallel(); testQueueETA(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)

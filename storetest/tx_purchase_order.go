@@ -123,6 +123,12 @@ func testTxPurchaseOrders(t *testing.T, open func(t *testing.T) backorder.Store)
 		} else if len(acme) != 1 || acme[0].ID != all[2].ID {
 			t.Fatalf("ACME's open=%s, want the third only", dump(acme))
 		}
+		if withB, err := tx.ListPurchaseOrders(ctx, backorder.POFilter{SKU: "B", Limit: 10}); err != nil || len(withB) != 3 {
+			t.Fatalf("with SKU B=%d, %v; want 3", len(withB), err)
+		}
+		if withC, err := tx.ListPurchaseOrders(ctx, backorder.POFilter{SKU: "C", Limit: 10}); err != nil || len(withC) != 0 {
+			t.Fatalf("with SKU C=%d, %v; want none", len(withC), err)
+		}
 		page, err := tx.ListPurchaseOrders(ctx, backorder.POFilter{After: all[0].ID, Limit: 1})
 		if err != nil {
 			t.Fatal(err)

@@ -25,6 +25,8 @@ CREATE TABLE purchase_order_lines (
 	UNIQUE (po_id, sku)
 );
 
+CREATE INDEX purchase_order_lines_sku ON purchase_order_lines (sku, po_id);
+
 CREATE TABLE purchase_order_date_changes (
 	po_id     bigint NOT NULL REFERENCES purchase_orders (id),
 	n         integer NOT NULL,
