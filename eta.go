@@ -2,6 +2,7 @@ package backorder
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -111,3 +112,58 @@ func sortInbound(in []Inbound) {
 }
 
 func addDays(t time.Time, days int) string { return t.AddDate(0, 0, days).Format(DateLayout) }
+
+// The availability a storefront shows for a product.
+const (
+	AvailableInStock     = "in_stock"
+	AvailableBackorder   = "backorder"
+	AvailablePreorder    = "preorder"
+	AvailableUnavailable = "unavailable"
+)
+
+// Availability is what a storefront can print for a product as it is: in
+// stock; on backorder with the date the next unit ordered would ship; a
+// pre-order with its release date; or unavailable, with the rule that
+// stops a backorder.
+type Availability struct {
+	Status      string `json:"status"`
+	Label       string `json:"label"`
+	ETA         *ETA   `json:"eta,omitempty"`
+	ReleaseDate string `json:"release_date,omitempty"`
+	Rule        string `json:"rule,omitempty"`
+}
+
+// ProductAvailability decides a product's availability for one more unit:
+// next is the promise date such a unit would get on backorder. p must be
+// resolved (Product.Resolve).
+func ProductAvailability(p *Product, next ETA, now time.Time) Availability {
+	if p.IsPreorder(now) {
+		return Availability{Status: AvailablePreorder, Label: "Pre-order – ships from " + p.ReleaseDate, ReleaseDate: p.ReleaseDate}
+	}
+	if p.Stock.Available() > 0 {
+		return Availability{Status: AvailableInStock, Label: "In stock"}
+	}
+	if rule, _ := backorderRule(p, p.Effective, 1, 0, now); rule != "" {
+		return Availability{Status: AvailableUnavailable, Label: "Unavailable", Rule: rule}
+	}
+	a := Availability{Status: AvailableBackorder, Label: "Backorder – ship date to follow", ETA: &next}
+	if d, err := time.Parse(DateLayout, next.Date); err == nil {
+		a.Label = "Backorder – ships " + shipsIn(d.Sub(now.UTC().Truncate(24*time.Hour)))
+	}
+	return a
+}
+
+// shipsIn words a wait as a shop would: "in about 3 weeks".
+func shipsIn(d time.Duration) string {
+	days := int(math.Round(d.Hours() / 24))
+	switch {
+	case days <= 1:
+		return "tomorrow"
+	case days < 14:
+		return fmt.Sprintf("in about %d days", days)
+	case days < 60:
+		return fmt.Sprintf("in about %d weeks", int(math.Round(float64(days)/7)))
+	default:
+		return fmt.Sprintf("in about %d months", int(math.Round(float64(days)/30)))
+	}
+}

@@ -80,3 +80,39 @@ func TestBufferDays(t *testing.T) {
 		t.Fatalf("no history: %d, want the default 2", got)
 	}
 }
+
+func TestProductAvailability(t *testing.T) {
+	now := time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
+	no := false
+	product := func(status string, onHand, allocated int64, pol backorder.Policy) *backorder.Product {
+		p := &backorder.Product{SKU: "P", Status: status, ReleaseDate: "2026-03-01", Policy: pol,
+			Stock: backorder.Stock{SKU: "P", OnHand: onHand, Allocated: allocated}}
+		s := backorder.DefaultSettings()
+		p.Resolve(&s)
+		return p
+	}
+	inThreeWeeks := backorder.ETA{Date: "2026-02-22", Basis: backorder.BasisPurchaseOrder, PurchaseOrderID: 7}
+	tests := []struct {
+		name   string
+		p      *backorder.Product
+		next   backorder.ETA
+		status string
+		label  string
+		rule   string
+	}{
+		{"InStock", product(backorder.StatusActive, 5, 2, backorder.Policy{}), inThreeWeeks, backorder.AvailableInStock, "In stock", ""},
+		{"Backorder", product(backorder.StatusActive, 2, 2, backorder.Policy{}), inThreeWeeks, backorder.AvailableBackorder, "Backorder – ships in about 3 weeks", ""},
+		{"BackorderNoDate", product(backorder.StatusActive, 0, 0, backorder.Policy{}), backorder.ETA{Basis: backorder.BasisNone, Reason: "x"}, backorder.AvailableBackorder, "Backorder – ship date to follow", ""},
+		{"Preorder", product(backorder.StatusPreorder, 0, 0, backorder.Policy{}), inThreeWeeks, backorder.AvailablePreorder, "Pre-order – ships from 2026-03-01", ""},
+		{"NotBackorderable", product(backorder.StatusActive, 0, 0, backorder.Policy{AcceptBackorders: &no}), inThreeWeeks, backorder.AvailableUnavailable, "Unavailable", backorder.RuleNotBackorderable},
+		{"Discontinued", product(backorder.StatusDiscontinued, 0, 0, backorder.Policy{}), inThreeWeeks, backorder.AvailableUnavailable, "Unavailable", backorder.RuleDiscontinued},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := backorder.ProductAvailability(tt.p, tt.next, now)
+			if a.Status != tt.status || a.Label != tt.label || a.Rule != tt.rule {
+				t.Fatalf("availability=%+v, want %s %q %s", a, tt.status, tt.label, tt.rule)
+			}
+		})
+	}
+}

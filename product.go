@@ -86,8 +86,15 @@ type Product struct {
 	Stock
 	AvailableQty int64           `json:"available"`
 	Effective    EffectivePolicy `json:"effective_policy"`
-	CreatedAt    time.Time       `json:"created_at"`
-	UpdatedAt    time.Time       `json:"updated_at"`
+	// Inbound, NextETA and Availability are read with the product's open
+	// purchase orders (Service.Product, Service.Products): the units on them,
+	// the promise date one more unit ordered now would get, and what a
+	// storefront shows.
+	Inbound      int64         `json:"inbound"`
+	NextETA      *ETA          `json:"next_eta,omitempty"`
+	Availability *Availability `json:"availability,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
 }
 
 // Supply is where a product's stock comes from: its supplier, and the

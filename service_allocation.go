@@ -256,7 +256,7 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueuePosition, er
 		for i, r := range ranked {
 			waiting[i+1] = r.Line.Backordered
 		}
-		etas, err := promiseDates(ctx, tx, p, waiting, now)
+		etas, _, err := promiseDates(ctx, tx, p, waiting, now)
 		if err != nil {
 			return nil, err
 		}

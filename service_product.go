@@ -108,8 +108,21 @@ func (s *Service) Product(ctx context.Context, sku string) (*Product, error) {
 			return nil, err
 		}
 		p.Resolve(settings)
-		return p, nil
+		return p, supplyOf(ctx, tx, p, now)
 	})
+}
+
+// supplyOf sets a product's inbound units, the promise date one more unit
+// ordered now would get (after every unit waiting), and its availability.
+func supplyOf(ctx context.Context, tx Tx, p *Product, now time.Time) error {
+	etas, inbound, err := promiseDates(ctx, tx, p, []int64{p.Stock.Backordered, 1}, now)
+	if err != nil {
+		return err
+	}
+	p.Inbound, p.NextETA = inbound, &etas[1]
+	a := ProductAvailability(p, etas[1], now)
+	p.Availability = &a
+	return nil
 }
 
 // Products lists products in SKU order.
@@ -125,6 +138,9 @@ func (s *Service) Products(ctx context.Context, f ProductFilter) ([]*Product, er
 		}
 		for _, p := range ps {
 			p.Resolve(settings)
+			if err := supplyOf(ctx, tx, p, now); err != nil {
+				return nil, err
+			}
 		}
 		return ps, nil
 	})

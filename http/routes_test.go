@@ -140,6 +140,7 @@ func TestOpenAPI_Schemas(t *testing.T) {
 		"PODelivery":              backorder.PODelivery{},
 		"Reliability":             backorder.Reliability{},
 		"ETA":                     backorder.ETA{},
+		"Availability":            backorder.Availability{},
 		"PurchaseOrderRequest":    backorder.PurchaseOrderRequest{},
 		"POLineRequest":           backorder.POLineRequest{},
 		"POReceiptRequest":        backorder.POReceiptRequest{},

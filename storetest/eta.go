@@ -60,4 +60,14 @@ func testQueueETA(t *testing.T, open Opener, writers int) {
 			t.Fatalf("pages of %d: dates=%v, want %v", size, got, want)
 		}
 	}
+	// The product: 6 units inbound; a 9th unit ordered now falls past the
+	// supply, on the lead time; a storefront shows a backorder with it.
+	p, err := svc.Product(ctx, "E")
+	if err != nil {
+		t.Fatal(err)
+	} else if p.Inbound != 6 || p.NextETA == nil || p.NextETA.Date != "2026-02-08" || p.NextETA.Basis != backorder.BasisLeadTime {
+		t.Fatalf("product supply: inbound=%d next=%+v", p.Inbound, p.NextETA)
+	} else if a := p.Availability; a == nil || a.Status != backorder.AvailableBackorder || a.ETA == nil || a.ETA.Date != "2026-02-08" {
+		t.Fatalf("availability=%+v", p.Availability)
+	}
 }
