@@ -28,8 +28,9 @@ type fillResult struct {
 // made units available (receipt, upward adjustment, released allocation): it
 // reads the SKU's queue a page at a time in fill order (FillQueue), allocates
 // with partial fills, creates the fulfillment requests the split policies
-// allow, and emits one event per order filled. It updates st. Afterwards no
-// unit of the SKU is available while a backorder waits.
+// allow, and emits one event per order filled on each page (an order whose
+// lines of the SKU straddle two pages gets one on each). It updates st.
+// Afterwards no unit of the SKU is available while a backorder waits.
 //
 // cause is the ID of the movement that made the units available (the
 // receipt, the adjustment, the first release); each allocation records it.

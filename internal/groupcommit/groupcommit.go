@@ -8,8 +8,8 @@
 //
 //  1. collect: the first queued write and every other already queued, up to
 //     MaxBatch, skipping writes whose callers gave up.
-//  2. begin a transaction; prefetch: each set-based run (see Kind) reads what
-//     it may read before any lock is held.
+//  2. begin a transaction; prefetch: the first run, if set-based (see Kind),
+//     reads what it may read before any lock is held.
 //  3. lock: the union of the batch's keys, sorted, so that writers on several
 //     processes sharing one database take locks in one order.
 //  4. run the writes: a write alone needs no savepoint; a batch that is one
@@ -79,7 +79,9 @@ type Config[T Tx] struct {
 // Prefetch, if set, reads for a run before the batch takes its locks what is
 // safe to read unlocked: what a conflicting writer could change meanwhile
 // must make Run fail (and so run again one by one), never decide wrongly.
-// Run may use what Prefetch read only when it runs the same writes together.
+// It is called only for the batch's first run, before any write of the
+// batch. Run may use what Prefetch read only when it runs the same writes
+// together.
 type Kind[T Tx] struct {
 	Prefetch func(ctx context.Context, tx T, ws []*Write[T]) error
 	Run      func(ctx context.Context, tx T, ws []*Write[T]) error
@@ -378,15 +380,20 @@ func (c *Committer[T]) attempt(batch []*Write[T], m mode) (err error, fellBack b
 	return nil, false
 }
 
-// prefetch is step 2: it gives each set-based run of more than one write the
-// chance to read before the batch takes its locks, so that the locks are
-// held for less time (every writer of a hot key waits for them).
+// prefetch is step 2: it gives the batch's first run, if it is set-based and
+// of more than one write, the chance to read before the batch takes its
+// locks, so that the locks are held for less time (every writer of a hot
+// key waits for them). Only the first: a later run's reads would miss what
+// the runs before it in the same transaction write, and a later run of the
+// same writes would meet them again (a key of the run stored by an earlier
+// run looks like another writer's, every time the batch runs again).
 func (c *Committer[T]) prefetch(ctx context.Context, tx T, runs [][]*Write[T]) error {
-	for _, run := range runs {
-		if kind := run[0].Kind; kind != nil && kind.Prefetch != nil && len(run) > 1 {
-			if err := kind.Prefetch(ctx, tx, run); err != nil {
-				return fmt.Errorf("prefetch: %w", err)
-			}
+	if len(runs) == 0 {
+		return nil
+	}
+	if run := runs[0]; run[0].Kind != nil && run[0].Kind.Prefetch != nil && len(run) > 1 {
+		if err := run[0].Kind.Prefetch(ctx, tx, run); err != nil {
+			return fmt.Errorf("prefetch: %w", err)
 		}
 	}
 	return nil

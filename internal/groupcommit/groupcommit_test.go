@@ -391,6 +391,11 @@ func TestCommitter_SetBased(t *testing.T) {
 		if got := e.rows(t); !slices.Contains(got, "first") {
 			t.Fatalf("rows=%v, want the plain write kept", got)
 		}
+		// Not the batch's first run: it reads under the locks, after the
+		// writes before it, not before the batch.
+		if len(k.pre) != 0 {
+			t.Fatalf("prefetches=%v, want none", k.pre)
+		}
 	})
 }
 
