@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,4 +166,35 @@ func mustOpenWith(t *testing.T, open func(t *testing.T) backorder.Store, skus ..
 		}
 	})
 	return s
+}
+
+// mustWaitFor runs second in a write transaction of its own, in a goroutine,
+// while tx1 is open: second must block in its first statement until tx1
+// commits. It fails if second gets that far too early (mustStillWait; and
+// second itself reports it, through the committed function it is given,
+// if its wait was too short to catch), then commits tx1 and the second.
+func mustWaitFor(t *testing.T, s backorder.Store, tx1 backorder.Tx, what string, second func(tx backorder.Tx, committed func() bool) error) {
+	t.Helper()
+	ctx := context.Background()
+	var committing atomic.Bool
+	done := make(chan error, 1)
+	go func() {
+		done <- func() error {
+			tx2, err := s.BeginWrite(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx2.Rollback()
+			if err := second(tx2, committing.Load); err != nil {
+				return err
+			}
+			return tx2.Commit()
+		}()
+	}()
+	mustStillWait(t, done, what)
+	committing.Store(true)
+	mustCommit(t, tx1)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

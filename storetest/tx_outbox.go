@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,30 +143,15 @@ func testTxEvents(t *testing.T, open func(t *testing.T) backorder.Store) {
 		if err := tx1.AppendEvents(ctx, []backorder.Event{{At: t0, Kind: backorder.EventOrderAccepted, OrderID: "ORD-1"}}); err != nil {
 			t.Fatal(err)
 		}
-		var committing atomic.Bool
-		second := make(chan error, 1)
-		go func() {
-			second <- func() error {
-				tx2, err := s.BeginWrite(ctx)
-				if err != nil {
-					return err
-				}
-				defer tx2.Rollback()
-				if err := tx2.AppendEvents(ctx, []backorder.Event{{At: t0, Kind: backorder.EventOrderAccepted, OrderID: "ORD-2"}}); err != nil {
-					return err
-				}
-				if !committing.Load() {
-					return errors.New("the second writer appended events before the first committed")
-				}
-				return tx2.Commit()
-			}()
-		}()
-		mustStillWait(t, second, "the second writer's AppendEvents")
-		committing.Store(true)
-		mustCommit(t, tx1)
-		if err := <-second; err != nil {
-			t.Fatal(err)
-		}
+		mustWaitFor(t, s, tx1, "the second writer's AppendEvents", func(tx2 backorder.Tx, committed func() bool) error {
+			if err := tx2.AppendEvents(ctx, []backorder.Event{{At: t0, Kind: backorder.EventOrderAccepted, OrderID: "ORD-2"}}); err != nil {
+				return err
+			}
+			if !committed() {
+				return errors.New("the second writer appended events before the first committed")
+			}
+			return nil
+		})
 		es, err := mustRead(t, s).Events(ctx, 0, 0)
 		if err != nil {
 			t.Fatal(err)

@@ -321,35 +321,20 @@ func testTxLockSKUs(t *testing.T, open func(t *testing.T) backorder.Store) {
 		if err := tx1.SaveStock(ctx, []backorder.Stock{{SKU: "B", OnHand: 1}}); err != nil {
 			t.Fatal(err)
 		}
-		var committing atomic.Bool
-		second := make(chan error, 1)
-		go func() {
-			second <- func() error {
-				tx2, err := s.BeginWrite(ctx)
-				if err != nil {
-					return err
-				}
-				defer tx2.Rollback()
-				if err := tx2.LockSKUs(ctx, []string{"B"}); err != nil {
-					return err
-				}
-				if !committing.Load() {
-					return errors.New("the second writer took the lock before the first committed")
-				}
-				if p, err := tx2.Product(ctx, "B"); err != nil {
-					return err
-				} else if p.OnHand != 1 {
-					return fmt.Errorf("the second writer read on_hand %d, want the first writer's 1", p.OnHand)
-				}
-				return tx2.Commit()
-			}()
-		}()
-		mustStillWait(t, second, "the second writer's LockSKUs")
-		committing.Store(true)
-		mustCommit(t, tx1)
-		if err := <-second; err != nil {
-			t.Fatal(err)
-		}
+		mustWaitFor(t, s, tx1, "the second writer's LockSKUs", func(tx2 backorder.Tx, committed func() bool) error {
+			if err := tx2.LockSKUs(ctx, []string{"B"}); err != nil {
+				return err
+			}
+			if !committed() {
+				return errors.New("the second writer took the lock before the first committed")
+			}
+			if p, err := tx2.Product(ctx, "B"); err != nil {
+				return err
+			} else if p.OnHand != 1 {
+				return fmt.Errorf("the second writer read on_hand %d, want the first writer's 1", p.OnHand)
+			}
+			return nil
+		})
 	})
 	// A SKU whose product is being created: a second writer locking it
 	// waits for the creator, then holds it, so a third waits in turn.
