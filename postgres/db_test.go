@@ -15,6 +15,7 @@ import (
 
 	"github.com/backorder/backorder"
 	"github.com/backorder/backorder/postgres"
+	"github.com/backorder/backorder/storetest"
 )
 
 // testURL returns the database the tests run against. Without one the tests
@@ -163,22 +164,6 @@ func TestOpen(t *testing.T) {
 
 var t0 = time.Date(2026, 11, 28, 9, 30, 0, 123456000, time.UTC)
 
-// MustPutProduct stores a product with stock.
-func MustPutProduct(tb testing.TB, tx backorder.Tx, sku string, st backorder.Stock) *backorder.Product {
-	tb.Helper()
-	ctx := context.Background()
-	p := &backorder.Product{SKU: sku, Name: "Product " + sku, PriceCents: 1250, Currency: "USD", Status: backorder.StatusActive, CreatedAt: t0, UpdatedAt: t0}
-	if err := tx.PutProduct(ctx, p); err != nil {
-		tb.Fatal(err)
-	}
-	st.SKU = sku
-	if err := tx.SaveStock(ctx, []backorder.Stock{st}); err != nil {
-		tb.Fatal(err)
-	}
-	p.Stock = st
-	return p
-}
-
 // MustInsertOrder stores an order of one customer with lines of the given
 // SKUs and quantities, each fully backordered.
 func MustInsertOrder(tb testing.TB, tx backorder.Tx, id, customer string, at time.Time, lines ...any) *backorder.Order {
@@ -204,7 +189,7 @@ func TestMovementsAppendOnly(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()
 	tx := MustBeginWrite(t, db)
-	MustPutProduct(t, tx, "X", backorder.Stock{})
+	storetest.MustPutProduct(t, tx, "X", backorder.Stock{})
 	if err := tx.AppendMovements(ctx, []backorder.Movement{{At: t0, Kind: backorder.MoveReceipt, SKU: "X", Quantity: 10}}); err != nil {
 		t.Fatal(err)
 	}

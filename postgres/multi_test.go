@@ -77,8 +77,8 @@ func TestTx_LocksSharedOrderLines(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()
 	setup := MustBeginWrite(t, db)
-	MustPutProduct(t, setup, "X", backorder.Stock{})
-	MustPutProduct(t, setup, "Y", backorder.Stock{})
+	storetest.MustPutProduct(t, setup, "X", backorder.Stock{})
+	storetest.MustPutProduct(t, setup, "Y", backorder.Stock{})
 	o := MustInsertOrder(t, setup, "O-1", "c", t0, "X", 1, "Y", 1)
 	if err := setup.Commit(); err != nil {
 		t.Fatal(err)

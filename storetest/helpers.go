@@ -55,8 +55,8 @@ func mustWrite(tb testing.TB, s backorder.Store, fn func(tx backorder.Tx)) {
 	mustCommit(tb, tx)
 }
 
-// mustPutProduct stores an active product with the given stock.
-func mustPutProduct(tb testing.TB, tx backorder.Tx, sku string, st backorder.Stock) *backorder.Product {
+// MustPutProduct stores an active product with the given stock in tx.
+func MustPutProduct(tb testing.TB, tx backorder.Tx, sku string, st backorder.Stock) *backorder.Product {
 	tb.Helper()
 	ctx := context.Background()
 	p := &backorder.Product{SKU: sku, Name: "Product " + sku, PriceCents: 1250, Currency: "USD",
@@ -162,7 +162,7 @@ func mustOpenWith(t *testing.T, open func(t *testing.T) backorder.Store, skus ..
 	s := open(t)
 	mustWrite(t, s, func(tx backorder.Tx) {
 		for _, sku := range skus {
-			mustPutProduct(t, tx, sku, backorder.Stock{})
+			MustPutProduct(t, tx, sku, backorder.Stock{})
 		}
 	})
 	return s

@@ -14,8 +14,8 @@ func fulfillmentSetup(t *testing.T, open func(t *testing.T) backorder.Store) (ba
 	s := open(t)
 	var o *backorder.Order
 	mustWrite(t, s, func(tx backorder.Tx) {
-		mustPutProduct(t, tx, "A", backorder.Stock{OnHand: 10, Allocated: 5})
-		mustPutProduct(t, tx, "B", backorder.Stock{OnHand: 10, Allocated: 3})
+		MustPutProduct(t, tx, "A", backorder.Stock{OnHand: 10, Allocated: 5})
+		MustPutProduct(t, tx, "B", backorder.Stock{OnHand: 10, Allocated: 3})
 		o = mustInsertOrder(t, tx, "ORD-1", "cust", t0, line{sku: "A", allocated: 5}, line{sku: "B", allocated: 3})
 	})
 	return s, o

@@ -17,8 +17,8 @@ func testLedgerTotals(t *testing.T, open func(t *testing.T) backorder.Store) {
 	s := open(t)
 	var l1, l2 int64
 	mustWrite(t, s, func(tx backorder.Tx) {
-		mustPutProduct(t, tx, "A", backorder.Stock{})
-		mustPutProduct(t, tx, "B", backorder.Stock{})
+		MustPutProduct(t, tx, "A", backorder.Stock{})
+		MustPutProduct(t, tx, "B", backorder.Stock{})
 		o := mustInsertOrder(t, tx, "ORD-1", "cust", t0, line{sku: "A", allocated: 1, shipped: 1, cancel: 1}, line{sku: "A", allocated: 2, backordered: 1, cancel: 1})
 		l1, l2 = o.Lines[0].ID, o.Lines[1].ID
 		m := func(kind string, sku string, q int64, lineID int64, reason string) backorder.Movement {
@@ -76,7 +76,7 @@ func testLedgerConsistent(t *testing.T, open func(t *testing.T) backorder.Store)
 	s := open(t)
 	var l *backorder.Line
 	mustWrite(t, s, func(tx backorder.Tx) {
-		mustPutProduct(t, tx, "A", backorder.Stock{OnHand: 5, Allocated: 5, Backordered: 2})
+		MustPutProduct(t, tx, "A", backorder.Stock{OnHand: 5, Allocated: 5, Backordered: 2})
 		o := mustInsertOrder(t, tx, "ORD-1", "cust", t0, waiting("A", 7))
 		l = o.Lines[0]
 		l.Allocated, l.Backordered, l.Fulfilling = 5, 2, 5

@@ -16,8 +16,8 @@ func testTxMovements(t *testing.T, open func(t *testing.T) backorder.Store) {
 		var o *backorder.Order
 		var ms []backorder.Movement
 		mustWrite(t, s, func(tx backorder.Tx) {
-			mustPutProduct(t, tx, "A", backorder.Stock{})
-			mustPutProduct(t, tx, "B", backorder.Stock{})
+			MustPutProduct(t, tx, "A", backorder.Stock{})
+			MustPutProduct(t, tx, "B", backorder.Stock{})
 			o = mustInsertOrder(t, tx, "ORD-1", "cust", t0, waiting("A", 2))
 			ms = []backorder.Movement{
 				{At: t0, Kind: backorder.MoveReceipt, SKU: "A", Quantity: 10, Reference: "PO-1"},
@@ -92,7 +92,7 @@ func testTxMovements(t *testing.T, open func(t *testing.T) backorder.Store) {
 			ms[i] = backorder.Movement{At: t0.Add(time.Duration(i%7) * time.Second), Kind: backorder.MoveReceipt, SKU: "A", Quantity: int64(i), Reference: fmt.Sprint(i % 3)}
 		}
 		mustWrite(t, s, func(tx backorder.Tx) {
-			mustPutProduct(t, tx, "A", backorder.Stock{})
+			MustPutProduct(t, tx, "A", backorder.Stock{})
 			if err := tx.AppendMovements(ctx, ms); err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func testTxMovements(t *testing.T, open func(t *testing.T) backorder.Store) {
 	t.Run("Limits", func(t *testing.T) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
-			mustPutProduct(t, tx, "A", backorder.Stock{})
+			MustPutProduct(t, tx, "A", backorder.Stock{})
 			ms := make([]backorder.Movement, backorder.MaxPageLimit+2)
 			for i := range ms {
 				ms[i] = backorder.Movement{At: t0, Kind: backorder.MoveReceipt, SKU: "A", Quantity: 1}

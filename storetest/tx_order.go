@@ -218,8 +218,8 @@ func testTxListOrders(t *testing.T, open func(t *testing.T) backorder.Store) {
 	s := open(t)
 	var orders []*backorder.Order
 	mustWrite(t, s, func(tx backorder.Tx) {
-		mustPutProduct(t, tx, "A", backorder.Stock{})
-		mustPutProduct(t, tx, "B", backorder.Stock{})
+		MustPutProduct(t, tx, "A", backorder.Stock{})
+		MustPutProduct(t, tx, "B", backorder.Stock{})
 		// IDs sort unlike their acceptance order, so a store listing by ID fails.
 		orders = append(orders,
 			mustInsertOrder(t, tx, "Z-1", "ann", t0, waiting("A", 1)),
@@ -281,7 +281,7 @@ func testTxSaveLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 		s := open(t)
 		var o *backorder.Order
 		mustWrite(t, s, func(tx backorder.Tx) {
-			mustPutProduct(t, tx, "A", backorder.Stock{})
+			MustPutProduct(t, tx, "A", backorder.Stock{})
 			o = mustInsertOrder(t, tx, "ORD-1", "cust", t0, waiting("A", 5), waiting("A", 2))
 		})
 		return s, o
@@ -342,8 +342,8 @@ func testTxWaitingLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 	s := open(t)
 	var a, b, c *backorder.Order
 	mustWrite(t, s, func(tx backorder.Tx) {
-		mustPutProduct(t, tx, "A", backorder.Stock{})
-		mustPutProduct(t, tx, "B", backorder.Stock{})
+		MustPutProduct(t, tx, "A", backorder.Stock{})
+		MustPutProduct(t, tx, "B", backorder.Stock{})
 		a = &backorder.Order{ID: "ORD-A", Customer: backorder.Customer{ID: "ann", Email: "ann@example.com", Name: "Ann", VIP: true},
 			Shipping: backorder.ShippingExpedited, NeedBy: "2026-12-01", SplitPolicy: backorder.SplitShipComplete,
 			AcceptedAt: t0, Units: 3, LineCount: 2,
@@ -424,7 +424,7 @@ func testTxCustomerBackordered(t *testing.T, open func(t *testing.T) backorder.S
 	s := open(t)
 	mustWrite(t, s, func(tx backorder.Tx) {
 		for _, sku := range []string{"A", "B", "C"} {
-			mustPutProduct(t, tx, sku, backorder.Stock{})
+			MustPutProduct(t, tx, sku, backorder.Stock{})
 		}
 		mustInsertOrder(t, tx, "ORD-1", "ann", t0, waiting("A", 2), waiting("B", 1))
 		mustInsertOrder(t, tx, "ORD-2", "ann", t0, line{sku: "A", allocated: 4, backordered: 3}, line{sku: "C", allocated: 1})
@@ -454,7 +454,7 @@ func testWaitingLinesPaged(t *testing.T, open func(t *testing.T) backorder.Store
 	s := open(t)
 	var want []string
 	mustWrite(t, s, func(tx backorder.Tx) {
-		mustPutProduct(t, tx, "Q", backorder.Stock{})
+		MustPutProduct(t, tx, "Q", backorder.Stock{})
 		// Stored newest first; two orders share an acceptance time (their
 		// sequence decides) and one order has two lines of the SKU.
 		mustInsertOrder(t, tx, "LATE", "c1", t0.Add(3*time.Hour), line{sku: "Q", backordered: 1})

@@ -115,9 +115,9 @@ func testTxProduct(t *testing.T, open func(t *testing.T) backorder.Store) {
 	t.Run("Products", func(t *testing.T) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
-			mustPutProduct(t, tx, "A", backorder.Stock{OnHand: 5, Allocated: 2, Backordered: 0})
-			mustPutProduct(t, tx, "B", backorder.Stock{Backordered: 7})
-			mustPutProduct(t, tx, "C", backorder.Stock{})
+			MustPutProduct(t, tx, "A", backorder.Stock{OnHand: 5, Allocated: 2, Backordered: 0})
+			MustPutProduct(t, tx, "B", backorder.Stock{Backordered: 7})
+			MustPutProduct(t, tx, "C", backorder.Stock{})
 		})
 		tx := mustRead(t, s)
 		got, err := tx.ProductsBySKU(ctx, []string{"A", "B", "missing"})
@@ -150,7 +150,7 @@ func testTxListProducts(t *testing.T, open func(t *testing.T) backorder.Store) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
 			for _, sku := range []string{"D", "B", "E", "A", "C"} {
-				mustPutProduct(t, tx, sku, backorder.Stock{OnHand: 3})
+				MustPutProduct(t, tx, sku, backorder.Stock{OnHand: 3})
 			}
 			p := &backorder.Product{SKU: "B", Name: "B", Currency: "USD", Status: backorder.StatusDiscontinued, CreatedAt: t0, UpdatedAt: t0}
 			if err := tx.PutProduct(ctx, p); err != nil {
@@ -189,7 +189,7 @@ func testTxListProducts(t *testing.T, open func(t *testing.T) backorder.Store) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
 			for _, sku := range []string{"a", "B", "c-2", "Z", "b", "c2"} {
-				mustPutProduct(t, tx, sku, backorder.Stock{})
+				MustPutProduct(t, tx, sku, backorder.Stock{})
 			}
 		})
 		tx := mustRead(t, s)
@@ -210,7 +210,7 @@ func testTxListProducts(t *testing.T, open func(t *testing.T) backorder.Store) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
 			for i := range backorder.MaxPageLimit + 2 {
-				mustPutProduct(t, tx, fmt.Sprintf("SKU-%04d", i), backorder.Stock{})
+				MustPutProduct(t, tx, fmt.Sprintf("SKU-%04d", i), backorder.Stock{})
 			}
 		})
 		tx := mustRead(t, s)

@@ -37,7 +37,7 @@ func testTxSavepoint(t *testing.T, open func(t *testing.T) backorder.Store) {
 		if err := tx.SetMeta(ctx, "inside", "2"); err != nil {
 			t.Fatal(err)
 		}
-		mustPutProduct(t, tx, "A", backorder.Stock{OnHand: 1})
+		MustPutProduct(t, tx, "A", backorder.Stock{OnHand: 1})
 		if err := tx.RollbackTo(ctx, "op"); err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func testTxSavepoint(t *testing.T, open func(t *testing.T) backorder.Store) {
 	t.Run("GroupCommit", func(t *testing.T) {
 		s := open(t)
 		mustWrite(t, s, func(tx backorder.Tx) {
-			mustPutProduct(t, tx, "A", backorder.Stock{})
+			MustPutProduct(t, tx, "A", backorder.Stock{})
 			mustInsertOrder(t, tx, "ORD-1", "cust", t0, waiting("A", 1))
 		})
 		tx := mustBegin(t, s)
@@ -143,7 +143,7 @@ func testTxRollback(t *testing.T, open func(t *testing.T) backorder.Store) {
 	ctx := context.Background()
 	s := open(t)
 	tx := mustBegin(t, s)
-	mustPutProduct(t, tx, "A", backorder.Stock{OnHand: 3})
+	MustPutProduct(t, tx, "A", backorder.Stock{OnHand: 3})
 	o := mustInsertOrder(t, tx, "ORD-1", "cust", t0, line{sku: "A", allocated: 1})
 	if err := tx.AppendMovements(ctx, []backorder.Movement{{At: t0, Kind: backorder.MoveReceipt, SKU: "A", Quantity: 3}}); err != nil {
 		t.Fatal(err)
@@ -202,7 +202,7 @@ func testTxRead(t *testing.T, open func(t *testing.T) backorder.Store) {
 	ctx := context.Background()
 	t.Run("Snapshot", func(t *testing.T) {
 		s := open(t)
-		mustWrite(t, s, func(tx backorder.Tx) { mustPutProduct(t, tx, "A", backorder.Stock{OnHand: 1}) })
+		mustWrite(t, s, func(tx backorder.Tx) { MustPutProduct(t, tx, "A", backorder.Stock{OnHand: 1}) })
 		r := mustRead(t, s)
 		if p, err := r.Product(ctx, "A"); err != nil {
 			t.Fatal(err)
@@ -235,7 +235,7 @@ func testTxRead(t *testing.T, open func(t *testing.T) backorder.Store) {
 	t.Run("Uncommitted", func(t *testing.T) {
 		s := open(t)
 		w := mustBegin(t, s)
-		mustPutProduct(t, w, "A", backorder.Stock{})
+		MustPutProduct(t, w, "A", backorder.Stock{})
 		_, err := mustRead(t, s).Product(ctx, "A")
 		checkCode(t, err, backorder.ENOTFOUND)
 		mustCommit(t, w)
@@ -344,7 +344,7 @@ func testTxLockSKUs(t *testing.T, open func(t *testing.T) backorder.Store) {
 		if err := tx1.LockSKUs(ctx, []string{"N"}); err != nil {
 			t.Fatal(err)
 		}
-		mustPutProduct(t, tx1, "N", backorder.Stock{OnHand: 1})
+		MustPutProduct(t, tx1, "N", backorder.Stock{OnHand: 1})
 		var committed1, released2 atomic.Bool
 		locked2, release2 := make(chan error, 1), make(chan struct{})
 		var once sync.Once
@@ -433,8 +433,8 @@ func testTxRetryable(t *testing.T, open func(t *testing.T) backorder.Store, conf
 func deadlock(t *testing.T, s backorder.Store) error {
 	ctx := context.Background()
 	mustWrite(t, s, func(tx backorder.Tx) {
-		mustPutProduct(t, tx, "A", backorder.Stock{})
-		mustPutProduct(t, tx, "B", backorder.Stock{})
+		MustPutProduct(t, tx, "A", backorder.Stock{})
+		MustPutProduct(t, tx, "B", backorder.Stock{})
 	})
 	tx1, tx2 := mustBegin(t, s), mustBegin(t, s)
 	if err := tx1.LockSKUs(ctx, []string{"A"}); err != nil {
