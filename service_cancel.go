@@ -15,15 +15,7 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	skus, err := s.orderSKUs(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return write(ctx, s, skus, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*Order, error) {
-		o, err := tx.Order(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+	return writeOrder(ctx, s, id, idem, func(ctx context.Context, tx *writeTx, now time.Time, o *Order, skus []string) (*Order, error) {
 		plan, err := PlanCancel(o, req)
 		if err != nil {
 			return nil, err

@@ -38,15 +38,28 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]*Order, error) {
 	})
 }
 
-// orderSKUs reads the SKUs of an order, to know which locks a write on it
-// needs. An order's SKUs never change, so reading them before the write is safe.
-func (s *Service) orderSKUs(ctx context.Context, id string) ([]string, error) {
-	return read(ctx, s, func(tx Tx, now time.Time) ([]string, error) {
+// writeOrder runs fn on an order in one write that holds the locks of the
+// order's SKUs (given to fn, sorted). An order's SKUs never change, so they
+// are read before the write. Returns ENOTFOUND for an unknown order.
+func writeOrder[T any](ctx context.Context, s *Service, id string, idem *Idempotency, fn func(ctx context.Context, tx *writeTx, now time.Time, o *Order, skus []string) (T, error)) (T, error) {
+	skus, err := read(ctx, s, func(tx Tx, now time.Time) ([]string, error) {
 		o, err := tx.Order(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		return sortedUnique(o.Lines, func(l *Line) string { return l.SKU }), nil
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return write(ctx, s, skus, idem, func(ctx context.Context, tx *writeTx, now time.Time) (T, error) {
+		o, err := tx.Order(ctx, id)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return fn(ctx, tx, now, o, skus)
 	})
 }
 

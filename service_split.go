@@ -14,15 +14,7 @@ func (s *Service) ChooseSplit(ctx context.Context, id, choice string, idem *Idem
 	if choice != SplitShipAvailable && choice != SplitShipComplete {
 		return nil, FieldErrorf(EINVALID, "choice", "Choice must be ship_available or ship_complete.")
 	}
-	skus, err := s.orderSKUs(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return write(ctx, s, skus, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*Order, error) {
-		o, err := tx.Order(ctx, id)
-		if err != nil {
-			return nil, err
-		}
+	return writeOrder(ctx, s, id, idem, func(ctx context.Context, tx *writeTx, now time.Time, o *Order, skus []string) (*Order, error) {
 		if o.SplitPolicy != SplitCustomerChoice {
 			return nil, FieldErrorf(ECONFLICT, "choice", "Order %s ships by the policy %s; it has no split choice.", o.ID, o.SplitPolicy)
 		}
