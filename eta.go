@@ -54,53 +54,146 @@ func BufferDays(r Reliability, minSample, defaultDays int) int {
 	return int(math.Ceil(*r.P80LatenessDays))
 }
 
-// PromiseDates dates the waiting lines of one SKU, given in fill order as
-// the units each waits for. Inbound supply is taken earliest expected first
-// (it need not be sorted); a line's date is the day the supply that covers
-// its last unit is expected, plus that supply's buffer and handlingDays.
-// Units arrived but not yet allocated (available) cover the first lines
-// today. A line no supply covers is dated from today by leadTimeDays (nil:
-// no lead time known, and the date is unknown).
-func PromiseDates(waiting []int64, available int64, inbound []Inbound, leadTimeDays *int, leadBufferDays, handlingDays int, today time.Time) []ETA {
-	supply := make([]Inbound, 0, len(inbound))
-	for _, in := range inbound {
+// SupplyPlan is what one SKU's promise dates rest on: its open inbound supply
+// (taken earliest expected first; it need not be sorted), the units arrived
+// but not yet allocated (Available), which cover the first lines today, the
+// lead time that dates a line no supply covers (nil: unknown) with its
+// buffer, and the handling days from arrival to shipping.
+type SupplyPlan struct {
+	Inbound        []Inbound
+	Available      int64
+	LeadTimeDays   *int
+	LeadBufferDays int
+	HandlingDays   int
+}
+
+// Promiser dates the waiting lines of one SKU one after another in fill
+// order, so that a queue of any length is dated a page at a time.
+type Promiser struct {
+	plan    SupplyPlan
+	today   time.Time
+	supply  []Inbound
+	covered int64 // units covered so far, cumulatively
+	need    int64 // units waiting so far, cumulatively
+	next    int   // the next supply to take
+}
+
+// NewPromiser starts dating a SKU's queue from its first line.
+func NewPromiser(plan SupplyPlan, today time.Time) *Promiser {
+	supply := make([]Inbound, 0, len(plan.Inbound))
+	for _, in := range plan.Inbound {
 		if in.Units > 0 {
 			supply = append(supply, in)
 		}
 	}
 	sortInbound(supply)
+	return &Promiser{plan: plan, today: today, supply: supply, covered: max(plan.Available, 0)}
+}
+
+// Next dates the next line of the queue, waiting for units: the day the
+// supply that covers its last unit is expected (today when units already
+// here cover it, and never before today), plus that supply's buffer and the
+// handling days. A line no supply covers is dated from today by the lead
+// time and its buffer, or has no date. A pre-order line (availableFrom, a
+// release date) never ships before its release.
+func (p *Promiser) Next(units int64, availableFrom string) ETA {
+	e := p.next1(units)
+	if availableFrom != "" && e.Date != "" && availableFrom > e.Date {
+		e.Date = availableFrom
+	}
+	return e
+}
+
+func (p *Promiser) next1(units int64) ETA {
+	p.need += units
+	for p.covered < p.need && p.next < len(p.supply) {
+		p.covered += p.supply[p.next].Units
+		p.next++
+	}
+	switch {
+	case p.covered >= p.need && p.next == 0:
+		// Units already here: ships as soon as it is handled.
+		return ETA{Date: addDays(p.today, p.plan.HandlingDays), Basis: BasisPurchaseOrder}
+	case p.covered >= p.need:
+		in := p.supply[p.next-1]
+		d, err := time.Parse(DateLayout, in.ExpectedAt)
+		if err != nil {
+			return ETA{Basis: BasisNone, Reason: "The purchase order's expected date is not a date."}
+		}
+		if d.Before(p.today) {
+			d = p.today // overdue supply is promised from today, never in the past
+		}
+		return ETA{Date: addDays(d, in.BufferDays+p.plan.HandlingDays), Basis: BasisPurchaseOrder, PurchaseOrderID: in.PurchaseOrderID}
+	case p.plan.LeadTimeDays != nil:
+		return ETA{Date: addDays(p.today, *p.plan.LeadTimeDays+p.plan.LeadBufferDays+p.plan.HandlingDays), Basis: BasisLeadTime}
+	default:
+		return ETA{Basis: BasisNone, Reason: ReasonNoSupply}
+	}
+}
+
+// Exhausted reports whether every unit of supply has been counted against
+// the lines dated so far and the last of them was left uncovered: every
+// line after it is dated by the lead time or not at all.
+func (p *Promiser) Exhausted() bool { return p.next == len(p.supply) && p.covered < p.need }
+
+// ReasonNoSupply is why a line no supply covers, of a product with no lead
+// time, has no date.
+const ReasonNoSupply = "No open purchase order covers it and no lead time is known."
+
+// PromiseDates dates the waiting lines of one SKU, given in fill order as
+// the units each waits for (Promiser.Next, with no pre-orders).
+func PromiseDates(waiting []int64, available int64, inbound []Inbound, leadTimeDays *int, leadBufferDays, handlingDays int, today time.Time) []ETA {
+	p := NewPromiser(SupplyPlan{Inbound: inbound, Available: available, LeadTimeDays: leadTimeDays, LeadBufferDays: leadBufferDays, HandlingDays: handlingDays}, today)
 	out := make([]ETA, len(waiting))
-	covered := max(available, 0) // units covered so far, cumulatively
-	var need int64
-	next := 0
 	for i, w := range waiting {
-		need += w
-		for covered < need && next < len(supply) {
-			covered += supply[next].Units
-			next++
-		}
-		switch {
-		case covered >= need && next == 0:
-			// Units already here: ships as soon as it is handled.
-			out[i] = ETA{Date: addDays(today, handlingDays), Basis: BasisPurchaseOrder}
-		case covered >= need:
-			in := supply[next-1]
-			d, err := time.Parse(DateLayout, in.ExpectedAt)
-			if err != nil {
-				out[i] = ETA{Basis: BasisNone, Reason: "The purchase order's expected date is not a date."}
-				continue
-			}
-			if d.Before(today) {
-				d = today // overdue supply is promised from today, never in the past
-			}
-			out[i] = ETA{Date: addDays(d, in.BufferDays+handlingDays), Basis: BasisPurchaseOrder, PurchaseOrderID: in.PurchaseOrderID}
-		case leadTimeDays != nil:
-			out[i] = ETA{Date: addDays(today, *leadTimeDays+leadBufferDays+handlingDays), Basis: BasisLeadTime}
-		default:
-			out[i] = ETA{Basis: BasisNone, Reason: "No open purchase order covers it and no lead time is known."}
-		}
+		out[i] = p.Next(w, "")
 	}
 	return out
+}
+
+// Repromise decides a waiting line's promise from the one it has (nil:
+// none yet) and the date its place in the queue gives it today (computed).
+// A lead-time estimate stands while no purchase order covers the line and
+// its date has not passed: it was made when the line was dated, and sliding
+// it a day each day would be no promise at all. Otherwise the computed date
+// is the promise. changed reports whether the promised date moved (or the
+// line had none).
+func Repromise(had *ETA, computed ETA, today time.Time) (promise ETA, changed bool) {
+	if had != nil && had.Basis == BasisLeadTime && computed.Basis == BasisLeadTime && had.Date >= today.Format(DateLayout) {
+		return *had, false
+	}
+	return computed, had == nil || had.Date != computed.Date
+}
+
+// OrderETA is an order's promise date from its waiting lines' (those with
+// backordered units): with ship_available, the next shipment's (the
+// earliest); an order that ships complete, or waits for the customer's
+// choice, ships with its last line (the latest, and unknown if any is).
+// Nil when no line waits.
+func OrderETA(o *Order) *ETA {
+	var out *ETA
+	complete := o.EffectiveSplit() != SplitShipAvailable
+	for _, l := range o.Lines {
+		if l.Backordered == 0 || l.ETA == nil {
+			continue
+		}
+		e := l.ETA
+		switch {
+		case out == nil:
+			out = e
+		case complete && (out.Date == "" || e.Date == ""):
+			if e.Date == "" {
+				out = e
+			}
+		case complete && e.Date > out.Date, !complete && e.Date != "" && (out.Date == "" || e.Date < out.Date):
+			out = e
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	c := *out
+	return &c
 }
 
 // sortInbound orders supply earliest expected first, then by purchase
@@ -166,4 +259,15 @@ func shipsIn(d time.Duration) string {
 	default:
 		return fmt.Sprintf("in about %d months", int(math.Round(float64(days)/30)))
 	}
+}
+
+// StoredETA is a promise as a store keeps it: its date ("" when unknown),
+// basis and purchase order (0 for none), with the reason an unknown date
+// has.
+func StoredETA(date, basis string, purchaseOrderID int64) *ETA {
+	e := &ETA{Date: date, Basis: basis, PurchaseOrderID: purchaseOrderID}
+	if date == "" {
+		e.Reason = ReasonNoSupply
+	}
+	return e
 }

@@ -26,10 +26,11 @@ const (
 	EventOrderCancelled   = "order.cancelled"    // OrderCancelledPayload
 	EventOrderShipped     = "order.shipped"      // OrderShippedPayload
 	EventOrderSplitChosen = "order.split_chosen" // OrderSplitChosenPayload
+	EventETAChanged       = "eta.changed"        // ETAChangedPayload
 )
 
 // EventKinds lists every event kind.
-var EventKinds = []string{EventOrderAccepted, EventOrderAllocated, EventOrderCancelled, EventOrderShipped, EventOrderSplitChosen}
+var EventKinds = []string{EventETAChanged, EventOrderAccepted, EventOrderAllocated, EventOrderCancelled, EventOrderShipped, EventOrderSplitChosen}
 
 // PayloadVersion is the version every payload carries in its "version"
 // field. Fields are only ever added within a version; a change that removes,
@@ -60,6 +61,8 @@ type EventLine struct {
 	Backordered int64  `json:"backordered"`
 	Shipped     int64  `json:"shipped"`
 	Cancelled   int64  `json:"cancelled"`
+	// ETA is the line's promise date while units wait.
+	ETA *ETA `json:"eta,omitempty"`
 }
 
 // OrderAcceptedPayload (order.accepted): an order was placed. Lines have
@@ -120,11 +123,24 @@ type OrderSplitChosenPayload struct {
 	FulfillmentIDs []int64 `json:"fulfillment_ids,omitempty"`
 }
 
+// ETAChangedPayload (eta.changed): the promise date of a waiting line moved
+// (a purchase order's date moved, a receipt fell short, a cancellation
+// moved lines up, a priority rule moved one down). Old is the promise it
+// had, New the one it has; FirstPromise is the date first promised.
+type ETAChangedPayload struct {
+	Versioned
+	LineID       int64  `json:"line_id"`
+	Old          ETA    `json:"old"`
+	New          ETA    `json:"new"`
+	FirstPromise string `json:"first_promise,omitempty"`
+}
+
 func (*OrderAcceptedPayload) EventKind() string    { return EventOrderAccepted }
 func (*OrderAllocatedPayload) EventKind() string   { return EventOrderAllocated }
 func (*OrderCancelledPayload) EventKind() string   { return EventOrderCancelled }
 func (*OrderShippedPayload) EventKind() string     { return EventOrderShipped }
 func (*OrderSplitChosenPayload) EventKind() string { return EventOrderSplitChosen }
+func (*ETAChangedPayload) EventKind() string       { return EventETAChanged }
 
 // NewEvent makes the event of payload p about an order (and a SKU, where
 // the event is about one), stamping p with PayloadVersion.
@@ -151,6 +167,8 @@ func NewPayload(kind string) (p Payload, ok bool) {
 		return &OrderShippedPayload{}, true
 	case EventOrderSplitChosen:
 		return &OrderSplitChosenPayload{}, true
+	case EventETAChanged:
+		return &ETAChangedPayload{}, true
 	}
 	return nil, false
 }
@@ -172,6 +190,9 @@ func eventLines(lines []*Line) []EventLine {
 	out := make([]EventLine, len(lines))
 	for i, l := range lines {
 		out[i] = EventLine{LineID: l.ID, SKU: l.SKU, Quantity: l.Quantity, Allocated: l.Allocated, Backordered: l.Backordered, Shipped: l.Shipped, Cancelled: l.Cancelled}
+		if l.Backordered > 0 {
+			out[i].ETA = l.ETA
+		}
 	}
 	return out
 }

@@ -100,16 +100,18 @@ func linesField(i int, name string) string {
 
 // Order is an accepted order with its lines.
 type Order struct {
-	ID          string       `json:"id"`
-	Seq         int64        `json:"seq"`
-	Customer    Customer     `json:"customer"`
-	Shipping    string       `json:"shipping"`
-	NeedBy      string       `json:"need_by,omitempty"`
-	SplitPolicy string       `json:"split_policy"`
-	SplitChoice string       `json:"split_choice,omitempty"`
-	Status      string       `json:"status"`
-	AcceptedAt  time.Time    `json:"accepted_at"`
-	Units       int64        `json:"units"`
+	ID          string    `json:"id"`
+	Seq         int64     `json:"seq"`
+	Customer    Customer  `json:"customer"`
+	Shipping    string    `json:"shipping"`
+	NeedBy      string    `json:"need_by,omitempty"`
+	SplitPolicy string    `json:"split_policy"`
+	SplitChoice string    `json:"split_choice,omitempty"`
+	Status      string    `json:"status"`
+	AcceptedAt  time.Time `json:"accepted_at"`
+	Units       int64     `json:"units"`
+	// ETA is the order's promise date from its waiting lines (OrderETA).
+	ETA         *ETA         `json:"eta,omitempty"`
 	LineCount   int          `json:"-"`
 	Lines       []*Line      `json:"lines"`
 	Refused     []Refusal    `json:"refused,omitempty"`
@@ -135,6 +137,11 @@ type Line struct {
 	PaymentTiming string `json:"payment_timing"`
 	// AvailableFrom is a pre-order's release date: its units do not ship before it.
 	AvailableFrom string `json:"available_from,omitempty"`
+	// ETA is the line's promise date while units wait (Repromise);
+	// FirstPromise is the first date it was promised, kept to measure how
+	// often promises are kept.
+	ETA          *ETA   `json:"eta,omitempty"`
+	FirstPromise string `json:"first_promise,omitempty"`
 }
 
 // Open is the number of units neither shipped nor cancelled.
@@ -180,6 +187,19 @@ func (o *Order) DeriveStatus() string {
 	default:
 		return OrderPartiallyBackordered
 	}
+}
+
+// Derive sets what an order shows that is derived from its lines: its
+// status, and its promise date (OrderETA) from the lines that wait, the
+// only lines that show one.
+func (o *Order) Derive() {
+	o.Status = o.DeriveStatus()
+	for _, l := range o.Lines {
+		if l.Backordered == 0 {
+			l.ETA = nil
+		}
+	}
+	o.ETA = OrderETA(o)
 }
 
 // EffectiveSplit is the split policy that governs the order now: the

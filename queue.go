@@ -187,11 +187,26 @@ func ParseQueueListCursor(s string) (QueueListCursor, error) {
 }
 
 // ListQueue lists up to limit waiting lines of a SKU in fill order
-// (FillOrder), after the cursor after (nil: from the first), reading the
-// queue page by page. With a priority rule on it reads the whole queue once
-// to learn which classes wait, then each class in turn from where the
-// listing stands.
+// (WalkFillOrder), after the cursor after (nil: from the first).
 func ListQueue(s *Settings, now time.Time, pageSize int, page QueuePage, after *QueueListCursor, limit int) ([]RankedEntry, error) {
+	var out []RankedEntry
+	if limit <= 0 {
+		return out, nil
+	}
+	err := WalkFillOrder(s, now, pageSize, page, after, func(e RankedEntry) (bool, error) {
+		out = append(out, e)
+		return len(out) < limit, nil
+	})
+	return out, err
+}
+
+// WalkFillOrder gives the waiting lines of a SKU to fn one by one in fill
+// order (FillOrder), each with its position, after the cursor after (nil:
+// from the first), until fn says stop or the queue ends. It reads the queue
+// page by page, so a walk of any queue needs memory for one page. With a
+// priority rule on it reads the whole queue once to learn which classes
+// wait, then each class in turn from where the walk stands.
+func WalkFillOrder(s *Settings, now time.Time, pageSize int, page QueuePage, after *QueueListCursor, fn func(RankedEntry) (bool, error)) error {
 	scores := []int{0}
 	if s.Priority.Any() {
 		seen := map[int]bool{}
@@ -201,7 +216,7 @@ func ListQueue(s *Settings, now time.Time, pageSize int, page QueuePage, after *
 			}
 			return true, nil
 		}); err != nil {
-			return nil, err
+			return err
 		}
 		scores = scores[:0]
 		for sc := range seen {
@@ -210,19 +225,19 @@ func ListQueue(s *Settings, now time.Time, pageSize int, page QueuePage, after *
 		slices.Sort(scores)
 		slices.Reverse(scores)
 	}
-	var out []RankedEntry
 	pos := 0
 	if after != nil {
 		pos = after.Position
 	}
+	stopped := false
 	for _, class := range scores {
-		if len(out) == limit {
+		if stopped {
 			break
 		}
 		var from QueueCursor
 		switch {
 		case after != nil && class > after.Score:
-			continue // listed already
+			continue // walked already
 		case after != nil && class == after.Score:
 			from = after.At
 		}
@@ -233,16 +248,17 @@ func ListQueue(s *Settings, now time.Time, pageSize int, page QueuePage, after *
 					continue
 				}
 				pos++
-				out = append(out, RankedEntry{QueueEntry: e, Priority: p, Position: pos})
-				if len(out) == limit {
-					return false, nil
+				more, err := fn(RankedEntry{QueueEntry: e, Priority: p, Position: pos})
+				if err != nil || !more {
+					stopped = true
+					return false, err
 				}
 			}
 			return true, nil
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }

@@ -115,11 +115,19 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 		if err := saveStock(ctx, tx, products, changed); err != nil {
 			return nil, err
 		}
+		// The lines behind the cancelled units move up.
+		for _, sku := range skus {
+			if changed[sku] {
+				if err := s.redate(ctx, tx, products[sku], false, now); err != nil {
+					return nil, err
+				}
+			}
+		}
 		o, err = tx.Order(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		o.Status = o.DeriveStatus()
+		o.Derive()
 		return o, nil
 	})
 }

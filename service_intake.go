@@ -3,7 +3,9 @@ package backorder
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
+	"time"
 
 	"github.com/backorder/backorder/internal/groupcommit"
 )
@@ -106,6 +108,7 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 	}
 
 	// Decide each order in turn; the stock in products moves as they go.
+	dates := newIntakeDates(settings, now)
 	var lost []LostDemand
 	var orders []*Order
 	backorderedInRun := map[string]map[string]int64{} // customer → SKU → units backordered by this run's orders
@@ -145,6 +148,9 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 			if l.Allocated > 0 || l.Backordered > 0 {
 				changed[l.SKU] = true
 			}
+			if err := dates.date(ctx, tx, o, l, products[l.SKU]); err != nil {
+				return err
+			}
 			if l.Backordered > 0 {
 				if backorderedInRun[req.Customer.ID] == nil {
 					backorderedInRun[req.Customer.ID] = map[string]int64{}
@@ -165,6 +171,9 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 	}
 	if len(orders) > 0 {
 		if err := tx.InsertOrders(ctx, orders); err != nil {
+			return err
+		}
+		if err := s.redateWalked(ctx, tx, dates, products, orders, now); err != nil {
 			return err
 		}
 		var fs []*Fulfillment
@@ -200,7 +209,7 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 		}
 		for _, it := range todo {
 			if o := it.res; o != nil {
-				o.Status = o.DeriveStatus()
+				o.Derive()
 				e, err := NewEvent(now, o.ID, "", &OrderAcceptedPayload{Status: o.Status, Lines: eventLines(o.Lines), FulfillmentIDs: fulfillmentIDs(it.fs)})
 				if err != nil {
 					return err
@@ -226,6 +235,55 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 		return putOutcomes(ctx, tx, outcomes)
 	}
 	return nil
+}
+
+// redateWalked re-dates the SKUs whose fill order a priority rule changed
+// (intakeDates), once the run's orders are stored, and gives the run's
+// lines of those SKUs their promises.
+func (s *Service) redateWalked(ctx context.Context, tx *writeTx, dates *intakeDates, products map[string]*Product, orders []*Order, now time.Time) error {
+	if len(dates.walk) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, o := range orders {
+		for _, l := range o.Lines {
+			if dates.walk[l.SKU] {
+				ids = append(ids, o.ID)
+				break
+			}
+		}
+	}
+	promisers := map[string]*Promiser{}
+	for _, sku := range slices.Sorted(maps.Keys(dates.walk)) {
+		pr, err := s.redatePromiser(ctx, tx, products[sku], false, now)
+		if err != nil {
+			return err
+		}
+		promisers[sku] = pr
+	}
+	stored, err := tx.Lines(ctx, ids)
+	if err != nil {
+		return err
+	}
+	// A line the walk stopped before waits past every unit of supply: the
+	// SKU's promiser, exhausted, dates it.
+	var late []*Line
+	for _, o := range orders {
+		for i, l := range stored[o.ID] {
+			if l.ETA == nil && l.Backordered > 0 && promisers[l.SKU] != nil {
+				e := promisers[l.SKU].Next(l.Backordered, l.AvailableFrom)
+				l.ETA, l.FirstPromise = &e, e.Date
+				late = append(late, l)
+			}
+			if i < len(o.Lines) && o.Lines[i].ID == l.ID {
+				o.Lines[i].ETA, o.Lines[i].FirstPromise = l.ETA, l.FirstPromise
+			}
+		}
+	}
+	if len(late) == 0 {
+		return nil
+	}
+	return tx.SavePromises(ctx, late)
 }
 
 // intakePre is what intake reads before it decides: the stored outcomes of

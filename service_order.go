@@ -22,7 +22,7 @@ func (s *Service) Order(ctx context.Context, id string) (*Order, error) {
 		for _, m := range moves {
 			o.Allocations = append(o.Allocations, Allocation{OrderID: m.OrderID, LineID: m.LineID, SKU: m.SKU, Quantity: m.Quantity, Reason: m.Reason, At: m.At})
 		}
-		o.Status = o.DeriveStatus()
+		o.Derive()
 		return o, nil
 	})
 }
@@ -32,7 +32,7 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]*Order, error) {
 	return read(ctx, s, func(tx Tx, now time.Time) ([]*Order, error) {
 		os, err := tx.ListOrders(ctx, f)
 		for _, o := range os {
-			o.Status = o.DeriveStatus()
+			o.Derive()
 		}
 		return os, err
 	})

@@ -46,6 +46,13 @@ func (s *Service) PutProduct(ctx context.Context, in *ProductInput) (*Product, b
 				return result{}, err
 			}
 		}
+		// A lead time now known, a supplier or release date changed: any
+		// waiting line's promise may move.
+		if !created {
+			if err := s.redate(ctx, tx, p, true, now); err != nil {
+				return result{}, err
+			}
+		}
 		settings, err := tx.Settings(ctx)
 		if err != nil {
 			return result{}, err

@@ -14,7 +14,7 @@ func (s *Service) CreatePurchaseOrder(ctx context.Context, req *PurchaseOrderReq
 		return nil, err
 	}
 	skus := sortedUnique(req.Lines, func(l POLineRequest) string { return l.SKU })
-	return write(ctx, s, nil, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*PurchaseOrder, error) {
+	return write(ctx, s, skus, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*PurchaseOrder, error) {
 		if _, err := tx.Supplier(ctx, req.SupplierID); ErrorCode(err) == ENOTFOUND {
 			return nil, FieldErrorf(ENOTFOUND, "supplier_id", "Unknown supplier %q.", req.SupplierID)
 		} else if err != nil {
@@ -35,7 +35,8 @@ func (s *Service) CreatePurchaseOrder(ctx context.Context, req *PurchaseOrderReq
 		if err := tx.InsertPurchaseOrder(ctx, po); err != nil {
 			return nil, err
 		}
-		return po, nil
+		// The new supply dates the lines it covers.
+		return po, s.redateSKUs(ctx, tx, skus, false, now)
 	})
 }
 
@@ -61,7 +62,7 @@ func (s *Service) poSKUs(ctx context.Context, id int64) ([]string, error) {
 }
 
 // writePO runs fn on a purchase order in one write that holds its SKUs'
-// locks, and saves it.
+// locks, saves it, and re-dates its SKUs' waiting lines.
 func writePO[T any](ctx context.Context, s *Service, id int64, idem *Idempotency, fn func(ctx context.Context, tx *writeTx, now time.Time, po *PurchaseOrder) (T, error)) (T, error) {
 	skus, err := s.poSKUs(ctx, id)
 	if err != nil {
@@ -78,7 +79,12 @@ func writePO[T any](ctx context.Context, s *Service, id int64, idem *Idempotency
 		if err != nil {
 			return zero, err
 		}
-		return r, tx.SavePurchaseOrder(ctx, po)
+		if err := tx.SavePurchaseOrder(ctx, po); err != nil {
+			return zero, err
+		}
+		// A moved date, a delivery or a cancellation moves the promises
+		// of the lines waiting on the purchase order.
+		return r, s.redateSKUs(ctx, tx, skus, false, now)
 	})
 }
 

@@ -15,8 +15,22 @@ func (s *Service) PutSettings(ctx context.Context, in *Settings) (*Settings, err
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	return write(ctx, s, nil, nil, func(ctx context.Context, tx *writeTx, now time.Time) (*Settings, error) {
-		return in, tx.PutSettings(ctx, in)
+	// The priority rules order every queue: the SKUs with waiting lines
+	// are re-dated under their locks. A SKU whose first line waits from
+	// after this read is dated by intake under the new settings.
+	counts, err := read(ctx, s, func(tx Tx, now time.Time) ([]PromiseCount, error) { return tx.Promised(ctx, "") })
+	if err != nil {
+		return nil, err
+	}
+	skus := make([]string, len(counts))
+	for i, c := range counts {
+		skus[i] = c.SKU
+	}
+	return write(ctx, s, skus, nil, func(ctx context.Context, tx *writeTx, now time.Time) (*Settings, error) {
+		if err := tx.PutSettings(ctx, in); err != nil {
+			return nil, err
+		}
+		return in, s.redateSKUs(ctx, tx, skus, true, now)
 	})
 }
 

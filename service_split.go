@@ -35,7 +35,7 @@ func (s *Service) ChooseSplit(ctx context.Context, id, choice string, idem *Idem
 				return nil, err
 			}
 		}
-		o.Status = o.DeriveStatus()
+		o.Derive()
 		if len(fs) > 0 {
 			e, err := NewEvent(now, o.ID, "", &OrderSplitChosenPayload{Choice: choice, Status: o.Status, FulfillmentIDs: fulfillmentIDs(fs)})
 			if err != nil {

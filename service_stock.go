@@ -82,7 +82,7 @@ func (s *Service) Receive(ctx context.Context, req *ReceiptRequest, idem *Idempo
 	}
 	return write(ctx, s, []string{req.SKU}, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*StockResult, error) {
 		m := Movement{At: now, Kind: MoveReceipt, SKU: req.SKU, Quantity: req.Quantity, Reference: req.Reference}
-		return s.moveStock(ctx, tx, now, m)
+		return s.moveStockAndRedate(ctx, tx, now, m)
 	})
 }
 
@@ -96,8 +96,18 @@ func (s *Service) Adjust(ctx context.Context, req *AdjustmentRequest, idem *Idem
 	}
 	return write(ctx, s, []string{req.SKU}, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*StockResult, error) {
 		m := Movement{At: now, Kind: MoveAdjustment, SKU: req.SKU, Quantity: req.Delta, Reason: req.Reason}
-		return s.moveStock(ctx, tx, now, m)
+		return s.moveStockAndRedate(ctx, tx, now, m)
 	})
+}
+
+// moveStockAndRedate is moveStock followed by the re-dating of the lines
+// still waiting (redate): the units that came or went move their promises.
+func (s *Service) moveStockAndRedate(ctx context.Context, tx *writeTx, now time.Time, m Movement) (*StockResult, error) {
+	res, err := s.moveStock(ctx, tx, now, m)
+	if err != nil {
+		return nil, err
+	}
+	return res, s.redateSKUs(ctx, tx, []string{m.SKU}, false, now)
 }
 
 // moveStock applies a receipt or adjustment to a SKU and fills its queue.

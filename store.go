@@ -112,6 +112,13 @@ type Tx interface {
 	// SaveLines writes the quantities (allocated, backordered, shipped,
 	// cancelled, fulfilling) of existing lines.
 	SaveLines(ctx context.Context, lines []*Line) error
+	// SavePromises writes the promise (ETA, FirstPromise) of existing
+	// lines, nothing else.
+	SavePromises(ctx context.Context, lines []*Line) error
+	// Promised counts, per SKU with waiting lines (in SKU order), the
+	// waiting lines and units and those promised to ship on or before
+	// date (YYYY-MM-DD).
+	Promised(ctx context.Context, date string) ([]PromiseCount, error)
 	// AllLines returns every order line.
 	AllLines(ctx context.Context) ([]*Line, error)
 	// WaitingLines returns up to q.Limit lines of q.SKU with backordered

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,11 +23,60 @@ func orderDest(o *backorder.Order) []any {
 
 const lineColumns = `l.id, l.order_id, l.line_no, l.sku, l.quantity, l.allocated, l.backordered,
 	l.shipped, l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing,
-	coalesce(l.available_from, '')`
+	coalesce(l.available_from, ''),
+	coalesce(l.eta_basis, '') || '|' || coalesce(l.eta_date, '') || '|' || coalesce(l.eta_po_id, 0)::text,
+	coalesce(l.first_promise, '')`
 
 func lineDest(l *backorder.Line) []any {
 	return []any{&l.ID, &l.OrderID, &l.LineNo, &l.SKU, &l.Quantity, &l.Allocated, &l.Backordered,
-		&l.Shipped, &l.Cancelled, &l.Fulfilling, &l.PriceCents, &l.Currency, &l.PaymentTiming, &l.AvailableFrom}
+		&l.Shipped, &l.Cancelled, &l.Fulfilling, &l.PriceCents, &l.Currency, &l.PaymentTiming, &l.AvailableFrom,
+		promiseDest{l}, &l.FirstPromise}
+}
+
+// promiseDest scans a line's promise, selected as one text
+// "basis|date|purchase order" (lineColumns), into its ETA: nil for a line
+// never dated, and a new ETA for each row otherwise.
+type promiseDest struct{ l *backorder.Line }
+
+func (d promiseDest) Scan(src any) error {
+	s, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("promise: %T, want text", src)
+	}
+	parts := strings.SplitN(s, "|", 3)
+	if len(parts) != 3 {
+		return fmt.Errorf("promise: %q", s)
+	}
+	d.l.ETA = nil
+	if parts[0] == "" {
+		return nil
+	}
+	po, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return fmt.Errorf("promise: %q: %w", s, err)
+	}
+	d.l.ETA = backorder.StoredETA(parts[1], parts[0], po)
+	return nil
+}
+
+// promiseArrays are the promise columns of lines, as arrays for unnest.
+func promiseArrays(lines []*backorder.Line) (date, basis []*string, po []*int64, first []*string) {
+	date, basis, po, first = make([]*string, len(lines)), make([]*string, len(lines)), make([]*int64, len(lines)), make([]*string, len(lines))
+	for i, l := range lines {
+		if e := l.ETA; e != nil {
+			basis[i] = &e.Basis
+			if e.Date != "" {
+				date[i] = &e.Date
+			}
+			if e.PurchaseOrderID != 0 {
+				po[i] = &e.PurchaseOrderID
+			}
+		}
+		if l.FirstPromise != "" {
+			first[i] = &l.FirstPromise
+		}
+	}
+	return date, basis, po, first
 }
 
 // InsertOrders stores new orders with their lines in one statement. It sets
@@ -76,6 +127,7 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 	cancelled := make([]int64, n)
 	fulfilling := make([]int64, n)
 	price := make([]int64, n)
+	etaDate, etaBasis, etaPO, firstPromise := promiseArrays(lines)
 	for i, l := range lines {
 		lineOrder[i], lineNo[i], skus[i], currency[i], timing[i], from[i] = l.OrderID, int32(l.LineNo), l.SKU, l.Currency, l.PaymentTiming, l.AvailableFrom
 		qty[i], alloc[i], back[i], shipped[i], cancelled[i], fulfilling[i], price[i] =
@@ -100,19 +152,23 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 			RETURNING id, accepted_at, seq
 		), l AS (
 			INSERT INTO order_lines (id, order_id, line_no, sku, quantity, allocated, backordered,
-				shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from, accepted_at, seq)
+				shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from, accepted_at, seq,
+				eta_date, eta_basis, eta_po_id, first_promise)
 			SELECT ids.a[u.g], u.order_id, u.line_no, u.sku, u.quantity, u.allocated, u.backordered,
 				u.shipped, u.cancelled, u.fulfilling, u.price_cents, u.currency, u.payment_timing, nullif(u.available_from, ''),
-				o.accepted_at, o.seq
+				o.accepted_at, o.seq, u.eta_date, u.eta_basis, u.eta_po_id, u.first_promise
 			FROM ids CROSS JOIN unnest($16::text[], $17::int[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
-				$22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::text[], $27::text[], $28::text[])
+				$22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::text[], $27::text[], $28::text[],
+				$29::text[], $30::text[], $31::bigint[], $32::text[])
 				WITH ORDINALITY AS u (order_id, line_no, sku, quantity, allocated, backordered,
-					shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from, g)
+					shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from,
+					eta_date, eta_basis, eta_po_id, first_promise, g)
 			JOIN o ON o.id = u.order_id
 		)
 		SELECT (SELECT count(*) FROM o), (SELECT a FROM seqs), (SELECT coalesce(a, '{}') FROM ids)`,
 		no, n, oid, cust, email, name, vip, wholesale, shipping, needBy, split, choice, at, units, count,
 		lineOrder, lineNo, skus, qty, alloc, back, shipped, cancelled, fulfilling, price, currency, timing, from,
+		etaDate, etaBasis, etaPO, firstPromise,
 	).Scan(&inserted, &seqs, &ids)
 	subject := fmt.Sprintf("order %q", os[0].ID)
 	if no > 1 {
@@ -304,6 +360,50 @@ func (tx *Tx) SaveLines(ctx context.Context, lines []*backorder.Line) error {
 		}
 	}
 	return nil
+}
+
+// SavePromises writes the promise of existing lines (ETA and
+// FirstPromise) in one statement, nothing else; ENOTFOUND if a line does
+// not exist.
+func (tx *Tx) SavePromises(ctx context.Context, lines []*backorder.Line) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(lines))
+	for i, l := range lines {
+		ids[i] = l.ID
+	}
+	date, basis, po, first := promiseArrays(lines)
+	tag, err := tx.tx.Exec(ctx, `UPDATE order_lines l
+		SET eta_date = v.eta_date, eta_basis = v.eta_basis, eta_po_id = v.eta_po_id, first_promise = v.first_promise
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])
+			AS v (id, eta_date, eta_basis, eta_po_id, first_promise)
+		WHERE l.id = v.id`, ids, date, basis, po, first)
+	if err != nil {
+		return FormatError(err, "save promises", "")
+	}
+	if tag.RowsAffected() != int64(len(lines)) {
+		return backorder.NotFound("order line")
+	}
+	return nil
+}
+
+// Promised counts, per SKU with waiting lines, the waiting lines and units
+// and those promised to ship on or before date.
+func (tx *Tx) Promised(ctx context.Context, date string) ([]backorder.PromiseCount, error) {
+	out := []backorder.PromiseCount{}
+	var c backorder.PromiseCount
+	err := collect(ctx, tx.tx, `SELECT sku, count(*), sum(backordered)::bigint,
+			count(*) FILTER (WHERE eta_date <= $1), coalesce(sum(backordered) FILTER (WHERE eta_date <= $1), 0)::bigint
+		FROM order_lines WHERE backordered > 0 GROUP BY sku ORDER BY sku COLLATE "C"`, []any{date},
+		[]any{&c.SKU, &c.Lines, &c.Units, &c.LinesBy, &c.UnitsBy}, func() error {
+			out = append(out, c)
+			return nil
+		})
+	if err != nil {
+		return nil, FormatError(err, "promised", "")
+	}
+	return out, nil
 }
 
 // AllLines returns every order line, in ID order.

@@ -34,11 +34,12 @@ func scanOrder(r *row, c int) backorder.Order {
 }
 
 const lineColumns = `l.id, l.order_id, l.line_no, l.sku, l.quantity, l.allocated, l.backordered, l.shipped,
-	l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing, l.available_from`
+	l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing, l.available_from,
+	l.eta_date, l.eta_basis, l.eta_po_id, l.first_promise`
 
 // scanLine decodes the line columns starting at column c.
 func scanLine(r *row, c int) *backorder.Line {
-	return &backorder.Line{
+	l := &backorder.Line{
 		ID:            r.int(c),
 		OrderID:       r.str(c + 1),
 		LineNo:        int(r.int(c + 2)),
@@ -54,10 +55,33 @@ func scanLine(r *row, c int) *backorder.Line {
 		PaymentTiming: r.str(c + 12),
 		AvailableFrom: r.str(c + 13),
 	}
+	scanPromise(r, c+14, l)
+	return l
+}
+
+// scanPromise decodes the four promise columns starting at column c
+// (eta_date, eta_basis, eta_po_id, first_promise) into l.
+func scanPromise(r *row, c int, l *backorder.Line) {
+	l.FirstPromise = r.str(c + 3)
+	if basis := r.str(c + 1); basis != "" {
+		l.ETA = backorder.StoredETA(r.str(c), basis, r.int(c+2))
+	}
+}
+
+// promiseArgs are a line's promise columns as stored.
+func promiseArgs(l *backorder.Line) (date, basis, po, first any) {
+	if l.ETA != nil {
+		date, basis = nullStr(l.ETA.Date), l.ETA.Basis
+		if l.ETA.PurchaseOrderID != 0 {
+			po = l.ETA.PurchaseOrderID
+		}
+	}
+	return date, basis, po, nullStr(l.FirstPromise)
 }
 
 var lineInsertColumns = []string{"id", "order_id", "line_no", "sku", "quantity", "allocated", "backordered",
-	"shipped", "cancelled", "fulfilling", "price_cents", "currency", "payment_timing", "available_from", "accepted_at", "seq"}
+	"shipped", "cancelled", "fulfilling", "price_cents", "currency", "payment_timing", "available_from", "accepted_at", "seq",
+	"eta_date", "eta_basis", "eta_po_id", "first_promise"}
 
 var orderInsertColumns = []string{"id", "seq", "customer_id", "customer_email", "customer_name", "vip", "wholesale",
 	"shipping", "need_by", "split_policy", "split_choice", "accepted_at", "units", "line_count"}
@@ -104,9 +128,10 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 		func(i int, args []any) []any {
 			l := lines[i]
 			o := at[l.OrderID]
+			date, basis, po, first := promiseArgs(l)
 			return append(args, base+int64(i)+1, l.OrderID, int64(l.LineNo), l.SKU, l.Quantity, l.Allocated, l.Backordered,
 				l.Shipped, l.Cancelled, l.Fulfilling, l.PriceCents, l.Currency, l.PaymentTiming, nullStr(l.AvailableFrom),
-				micros(o.AcceptedAt), o.Seq)
+				micros(o.AcceptedAt), o.Seq, date, basis, po, first)
 		})
 	if err != nil {
 		return FormatError(err, "insert order lines", "line of "+subject)
@@ -221,7 +246,7 @@ func (tx *Tx) lines(ctx context.Context, op, query string, args ...any) ([]*back
 	}
 	defer rows.Close()
 	out := []*backorder.Line{}
-	err = eachPacked(rows, 14, func(r *row) error {
+	err = eachPacked(rows, 18, func(r *row) error {
 		out = append(out, scanLine(r, 0))
 		return nil
 	})
@@ -297,10 +322,54 @@ func (tx *Tx) SaveLines(ctx context.Context, lines []*backorder.Line) error {
 	return nil
 }
 
+// SavePromises writes the promise of existing lines (ETA and
+// FirstPromise), nothing else; ENOTFOUND if a line does not exist.
+func (tx *Tx) SavePromises(ctx context.Context, lines []*backorder.Line) error {
+	n, err := tx.execBatch(ctx, 5, len(lines),
+		func(values string) string {
+			return `UPDATE order_lines SET eta_date = v.column2, eta_basis = v.column3, eta_po_id = v.column4,
+					first_promise = v.column5
+				FROM (VALUES ` + values + `) AS v WHERE order_lines.id = v.column1`
+		},
+		func(i int, args []any) []any {
+			date, basis, po, first := promiseArgs(lines[i])
+			return append(args, lines[i].ID, date, basis, po, first)
+		})
+	if err != nil {
+		return FormatError(err, "save promises", "")
+	}
+	if n != int64(len(lines)) {
+		return backorder.NotFound("order line")
+	}
+	return nil
+}
+
+// Promised sums the waiting lines and units per SKU, and those promised
+// to ship on or before date.
+func (tx *Tx) Promised(ctx context.Context, date string) ([]backorder.PromiseCount, error) {
+	rows, err := tx.query(ctx, `SELECT sku, COUNT(*), SUM(backordered),
+			COUNT(*) FILTER (WHERE eta_date <= ?), COALESCE(SUM(backordered) FILTER (WHERE eta_date <= ?), 0)
+		FROM order_lines WHERE backordered > 0 GROUP BY sku ORDER BY sku`, date, date)
+	if err != nil {
+		return nil, FormatError(err, "promised", "")
+	}
+	defer rows.Close()
+	out := []backorder.PromiseCount{}
+	for rows.Next() {
+		var c backorder.PromiseCount
+		if err := rows.Scan(&c.SKU, &c.Lines, &c.Units, &c.LinesBy, &c.UnitsBy); err != nil {
+			return nil, FormatError(err, "promised", "")
+		}
+		out = append(out, c)
+	}
+	return out, FormatError(rows.Err(), "promised", "")
+}
+
 // waitingLinesQuery reads a page of a SKU's queue in FIFO order, through
 // the partial index order_lines_queue, each line with its order's header.
 var waitingLinesQuery = `SELECT ` + packed(orderColumns+`, l.id, l.line_no, l.quantity, l.allocated, l.backordered,
-		l.shipped, l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing, l.available_from`) + `
+		l.shipped, l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing, l.available_from,
+		l.eta_date, l.eta_basis, l.eta_po_id, l.first_promise`) + `
 	FROM order_lines l JOIN orders o ON o.id = l.order_id
 	WHERE l.sku = ? AND l.backordered > 0 AND (l.accepted_at, l.seq, l.id) > (?, ?, ?)
 	ORDER BY l.accepted_at, l.seq, l.id LIMIT ?`
@@ -323,7 +392,7 @@ func (tx *Tx) WaitingLines(ctx context.Context, q backorder.QueueQuery) ([]backo
 	defer rows.Close()
 	out := make([]backorder.QueueEntry, 0, q.Limit)
 	const c = 14 // the order columns come first
-	err = eachPacked(rows, c+12, func(r *row) error {
+	err = eachPacked(rows, c+16, func(r *row) error {
 		// One allocation for the pair: the queue may be long.
 		e := &struct {
 			o backorder.Order
@@ -347,6 +416,7 @@ func (tx *Tx) WaitingLines(ctx context.Context, q backorder.QueueQuery) ([]backo
 			PaymentTiming: r.str(c + 10),
 			AvailableFrom: r.str(c + 11),
 		}
+		scanPromise(r, c+12, l)
 		out = append(out, backorder.QueueEntry{Order: o, Line: l})
 		return nil
 	})

@@ -49,6 +49,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("Quote", func(t *testing.T) { t.Parallel(); testQuote(t, open, writers) })
 	t.Run("PurchaseOrderFlow", func(t *testing.T) { t.Parallel(); testPurchaseOrderFlow(t, open, writers) })
 	t.Run("QueueETA", func(t *testing.T) { t.Parallel(); testQueueETA(t, open, writers) })
+	t.Run("Promises", func(t *testing.T) { t.Parallel(); testPromises(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
@@ -816,6 +817,7 @@ func testProperties(t *testing.T, open Opener, writers int) {
 			},
 			"": func(rt *rapid.T) {
 				MustCheck(rt, svc)
+				MustDated(rt, svc)
 				mustShipWhatMay(rt, svc)
 				if v := fairness(rt, svc, &settings, replay, lastMove); len(v) > 0 {
 					rt.Fatalf("fairness broken %d times, first: %+v", len(v), v[:min(len(v), 5)])
@@ -846,6 +848,7 @@ func testConcurrent(t *testing.T, open Opener, writers int) {
 	}
 	MustRunWorkload(t, []*backorder.Service{svc}, skus, 32, 40)
 	MustCheck(t, svc)
+	MustDated(t, svc)
 	MustFair(t, svc, nil)
 }
 
@@ -866,6 +869,7 @@ func testConcurrentPriority(t *testing.T, open Opener, writers int) {
 	}
 	MustRunWorkload(t, []*backorder.Service{svc}, skus, 32, 40)
 	MustCheck(t, svc)
+	MustDated(t, svc)
 	MustFair(t, svc, &settings)
 }
 
