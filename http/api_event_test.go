@@ -22,6 +22,12 @@ func TestEvents_Payloads(t *testing.T) {
 	s.MustPlaceOrder(t, order("e2", "c", "E", 3))
 	s.MustPlaceOrder(t, order("ch", "c", "CH", 2))
 	s.MustReceive(t, "E", 1)
+	// A purchase order dates e2's waiting units; moving it moves them.
+	s.MustDo(t, http.StatusCreated, "PUT", "/v1/suppliers/S", map[string]any{"name": "S", "lead_time_days": 10}, nil)
+	var po backorder.PurchaseOrder
+	s.MustDo(t, http.StatusCreated, "POST", "/v1/purchase-orders", map[string]any{"reference": "PO-1", "supplier_id": "S", "expected_at": "2026-03-01",
+		"lines": []map[string]any{{"sku": "E", "quantity": 5}}}, &po)
+	s.MustDo(t, http.StatusOK, "PATCH", fmt.Sprintf("/v1/purchase-orders/%d", po.ID), map[string]any{"expected_at": "2026-03-09"}, nil)
 	var ready Page[backorder.Fulfillment]
 	s.MustDo(t, http.StatusOK, "GET", "/v1/fulfillments?order_id=e1", nil, &ready)
 	s.MustDo(t, http.StatusOK, "POST", fmt.Sprintf("/v1/fulfillments/%d/ship", ready.Data[0].ID),

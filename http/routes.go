@@ -60,6 +60,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/movements", api(handleMovementList(svc))},
 		{"GET", "/v1/events", api(handleEventList(svc))},
 		{"GET", "/v1/lost-demand", api(handleLostDemandList(svc))},
+		{"GET", "/v1/projection", api(handleProjection(svc))},
 		{"GET", "/v1/check", api(handleCheck(svc))},
 		{"GET", "/v1/stats", api(handleStats(svc))},
 
