@@ -184,6 +184,7 @@ type intakeDates struct {
 	plans    map[string]SupplyPlan // read once per run
 	promiser map[string]*Promiser
 	walk     map[string]bool // SKUs to re-date once stored
+	quote    bool            // nothing is stored: date a priority line in place
 }
 
 func newIntakeDates(settings *Settings, now time.Time) *intakeDates {
@@ -201,28 +202,73 @@ func (d *intakeDates) date(ctx context.Context, tx Tx, o *Order, l *Line, p *Pro
 	if d.walk[l.SKU] {
 		return nil
 	}
-	if d.settings.PriorityOf(&QueueEntry{Order: o, Line: l}, d.now).Score > 0 {
-		d.walk[l.SKU] = true
+	if score := d.settings.PriorityOf(&QueueEntry{Order: o, Line: l}, d.now).Score; score > 0 {
+		if !d.quote {
+			d.walk[l.SKU] = true
+			return nil
+		}
+		// A quote writes nothing to walk: count the stored units a line of
+		// this score would wait behind, and the quote's own earlier lines.
+		ahead, stored, err := unitsAhead(ctx, tx, d.settings, d.now, l.SKU, score)
+		if err != nil {
+			return err
+		}
+		pr, err := d.newPromiser(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		pr.Next(ahead+p.Stock.Backordered-l.Backordered-stored, "")
+		e := pr.Next(l.Backordered, l.AvailableFrom)
+		l.ETA, l.FirstPromise = &e, e.Date
 		return nil
 	}
 	pr := d.promiser[l.SKU]
 	if pr == nil {
-		plan, ok := d.plans[l.SKU]
-		if !ok {
-			var err error
-			if plan, _, err = readSupply(ctx, tx, p); err != nil {
-				return err
-			}
-			d.plans[l.SKU] = plan
+		var err error
+		if pr, err = d.newPromiser(ctx, tx, p); err != nil {
+			return err
 		}
-		plan.Available = p.Stock.Available()
-		pr = NewPromiser(plan, today(d.now))
 		pr.Next(p.Stock.Backordered-l.Backordered, "") // the lines waiting before it
 		d.promiser[l.SKU] = pr
 	}
 	e := pr.Next(l.Backordered, l.AvailableFrom)
 	l.ETA, l.FirstPromise = &e, e.Date
 	return nil
+}
+
+// newPromiser starts a promiser on p's supply (read once per run) and its
+// stock as it stands.
+func (d *intakeDates) newPromiser(ctx context.Context, tx Tx, p *Product) (*Promiser, error) {
+	plan, ok := d.plans[p.SKU]
+	if !ok {
+		var err error
+		if plan, _, err = readSupply(ctx, tx, p); err != nil {
+			return nil, err
+		}
+		d.plans[p.SKU] = plan
+	}
+	plan.Available = p.Stock.Available()
+	return NewPromiser(plan, today(d.now)), nil
+}
+
+// unitsAhead reads a SKU's stored queue and answers the units a new line of
+// priority score would wait behind (those of lines scoring at least as
+// much: FillOrder puts it after them, being the latest) and the units of
+// the whole queue.
+func unitsAhead(ctx context.Context, tx Tx, s *Settings, now time.Time, sku string, score int) (ahead, all int64, err error) {
+	page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
+		return tx.WaitingLines(ctx, QueueQuery{SKU: sku, After: after, Limit: limit})
+	}
+	err = eachPage(QueueCursor{}, DefaultQueuePage, page, func(es []QueueEntry) (bool, error) {
+		for i := range es {
+			all += es[i].Line.Backordered
+			if s.PriorityOf(&es[i], now).Score >= score {
+				ahead += es[i].Line.Backordered
+			}
+		}
+		return true, nil
+	})
+	return ahead, all, err
 }
 
 // ProjectionReport is the share of current backorders expected within a
