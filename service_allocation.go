@@ -2,6 +2,7 @@ package backorder
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -246,20 +247,29 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueuePosition, er
 		if err != nil {
 			return nil, err
 		}
-		// The promise dates of the page: the units waiting before it (the
-		// cursor's) count as one line ahead of it.
+		// Each line shows its stored promise. A line stored without one (by
+		// a version that did not date lines) is dated from the supply as it
+		// stands: the units waiting before the page (the cursor's) count as
+		// one line ahead of it.
 		var before int64
 		if after != nil {
 			before = after.Units
 		}
-		waiting := make([]int64, len(ranked)+1)
-		waiting[0] = before
-		for i, r := range ranked {
-			waiting[i+1] = r.Line.Backordered
+		etas := make([]ETA, len(ranked)+1)
+		if slices.ContainsFunc(ranked, func(r RankedEntry) bool { return r.Line.ETA == nil }) {
+			waiting := make([]int64, len(ranked)+1)
+			waiting[0] = before
+			for i, r := range ranked {
+				waiting[i+1] = r.Line.Backordered
+			}
+			if etas, _, err = promiseDates(ctx, tx, p, waiting, now); err != nil {
+				return nil, err
+			}
 		}
-		etas, _, err := promiseDates(ctx, tx, p, waiting, now)
-		if err != nil {
-			return nil, err
+		for i, r := range ranked {
+			if r.Line.ETA != nil {
+				etas[i+1] = *r.Line.ETA
+			}
 		}
 		out := make([]QueuePosition, len(ranked))
 		units := before

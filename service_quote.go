@@ -17,6 +17,9 @@ type Quote struct {
 	Lines []QuoteLine `json:"lines"`
 	// Refused are the lines that would be refused, each with its rule.
 	Refused []Refusal `json:"refused"`
+	// ETA is the date the order would ship by its split policy (OrderETA),
+	// when any line would wait.
+	ETA *ETA `json:"eta,omitempty"`
 }
 
 // QuoteLine is one line of a quote.
@@ -27,6 +30,9 @@ type QuoteLine struct {
 	Allocated     int64  `json:"allocated"`
 	Backordered   int64  `json:"backordered"`
 	AvailableFrom string `json:"available_from,omitempty"`
+	// ETA is the promise the backordered units would get now, in fill
+	// order behind the lines waiting (as PlaceOrder dates them).
+	ETA *ETA `json:"eta,omitempty"`
 }
 
 // QuoteRefused is the status of a quote whose order would be refused.
@@ -70,10 +76,21 @@ func (s *Service) Quote(ctx context.Context, req *OrderRequest) (*Quote, error) 
 			q.Status = QuoteRefused
 			return q, nil
 		}
-		o := &Order{Lines: plan.Accepted}
-		q.Status, q.SplitPolicy = o.DeriveStatus(), plan.SplitPolicy
-		for _, l := range plan.Accepted {
-			q.Lines = append(q.Lines, QuoteLine{LineNo: l.LineNo, SKU: l.SKU, Quantity: l.Quantity, Allocated: l.Allocated, Backordered: l.Backordered, AvailableFrom: l.AvailableFrom})
+		o := &Order{ID: r.ID, Customer: r.Customer, Shipping: r.Shipping, NeedBy: r.NeedBy, SplitPolicy: plan.SplitPolicy, AcceptedAt: now, Lines: plan.Accepted}
+		dates := newIntakeDates(settings, now)
+		dates.quote = true
+		for _, l := range o.Lines {
+			st := &products[l.SKU].Stock // read for this quote alone
+			st.Allocated += l.Allocated
+			st.Backordered += l.Backordered
+			if err := dates.date(ctx, tx, o, l, products[l.SKU]); err != nil {
+				return nil, err
+			}
+		}
+		o.Derive()
+		q.Status, q.SplitPolicy, q.ETA = o.Status, plan.SplitPolicy, o.ETA
+		for _, l := range o.Lines {
+			q.Lines = append(q.Lines, QuoteLine{LineNo: l.LineNo, SKU: l.SKU, Quantity: l.Quantity, Allocated: l.Allocated, Backordered: l.Backordered, AvailableFrom: l.AvailableFrom, ETA: l.ETA})
 		}
 		return q, nil
 	})

@@ -47,6 +47,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("LargeReceipt", func(t *testing.T) { t.Parallel(); testLargeReceipt(t, open, writers) })
 	t.Run("QueuePages", func(t *testing.T) { t.Parallel(); testQueuePages(t, open, writers) })
 	t.Run("Quote", func(t *testing.T) { t.Parallel(); testQuote(t, open, writers) })
+	t.Run("QuoteDates", func(t *testing.T) { t.Parallel(); testQuoteDates(t, open, writers) })
 	t.Run("PurchaseOrderFlow", func(t *testing.T) { t.Parallel(); testPurchaseOrderFlow(t, open, writers) })
 	t.Run("QueueETA", func(t *testing.T) { t.Parallel(); testQueueETA(t, open, writers) })
 	t.Run("Promises", func(t *testing.T) { t.Parallel(); testPromises(t, open, writers) })
