@@ -15,7 +15,8 @@ const (
 	BasisNone          = "none"           // neither: the date is unknown
 )
 
-// The margins of a promise.
+// The margins of a promise, unless the settings say otherwise
+// (PromiseSettings).
 const (
 	// DefaultBufferDays is a supplier's buffer while it has delivered too
 	// few lines in full to measure (fewer than MinReliabilitySample).
@@ -24,6 +25,55 @@ const (
 	// HandlingDays is the days from arrival to shipping.
 	HandlingDays = 1
 )
+
+// PromiseSettings are the shop's margins on a promise date: a supplier's
+// buffer while it has delivered fewer than MinReliabilitySample lines in
+// full (after that, its 80th-percentile lateness: BufferDays), and the
+// handling days from arrival to shipping. A field left out takes the
+// package default.
+type PromiseSettings struct {
+	DefaultBufferDays    *int `json:"default_buffer_days"`
+	MinReliabilitySample *int `json:"min_reliability_sample"`
+	HandlingDays         *int `json:"handling_days"`
+}
+
+// Margins returns the buffer while unmeasured, the sample that measures a
+// supplier and the handling days, each defaulted.
+func (p PromiseSettings) Margins() (defaultBuffer, minSample, handling int) {
+	or := func(v *int, d int) int {
+		if v == nil {
+			return d
+		}
+		return *v
+	}
+	return or(p.DefaultBufferDays, DefaultBufferDays), or(p.MinReliabilitySample, MinReliabilitySample), or(p.HandlingDays, HandlingDays)
+}
+
+// Filled is p with every field set (Margins).
+func (p PromiseSettings) Filled() PromiseSettings {
+	b, n, h := p.Margins()
+	return PromiseSettings{DefaultBufferDays: &b, MinReliabilitySample: &n, HandlingDays: &h}
+}
+
+// MaxPromiseMarginDays bounds the buffer and the handling days.
+const MaxPromiseMarginDays = 365
+
+func (p PromiseSettings) validate() error {
+	for _, f := range []struct {
+		name     string
+		v        *int
+		min, max int
+	}{
+		{"promises.default_buffer_days", p.DefaultBufferDays, 0, MaxPromiseMarginDays},
+		{"promises.min_reliability_sample", p.MinReliabilitySample, 1, 10000},
+		{"promises.handling_days", p.HandlingDays, 0, MaxPromiseMarginDays},
+	} {
+		if f.v != nil && (*f.v < f.min || *f.v > f.max) {
+			return FieldErrorf(EINVALID, f.name, "Must be between %d and %d.", f.min, f.max)
+		}
+	}
+	return nil
+}
 
 // ETA is the date a waiting line is promised to ship, and what the promise
 // rests on. Date is empty when it is unknown, and Reason then says why.

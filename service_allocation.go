@@ -262,7 +262,7 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueuePosition, er
 			for i, r := range ranked {
 				waiting[i+1] = r.Line.Backordered
 			}
-			if etas, _, err = promiseDates(ctx, tx, p, waiting, now); err != nil {
+			if etas, _, err = promiseDates(ctx, tx, p, settings, waiting, now); err != nil {
 				return nil, err
 			}
 		}

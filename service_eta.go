@@ -7,11 +7,12 @@ import (
 
 // readSupply reads what product p's promise dates rest on (SupplyPlan): its
 // open purchase orders, each with its supplier's buffer, its lead time (its
-// own, or its supplier's) with that supplier's buffer, and its available
-// units (p.Stock as given). It also returns the units on the open purchase
-// orders (inbound).
-func readSupply(ctx context.Context, tx Tx, p *Product) (SupplyPlan, int64, error) {
-	plan := SupplyPlan{Available: p.Stock.Available(), LeadTimeDays: p.LeadTimeDays, LeadBufferDays: DefaultBufferDays, HandlingDays: HandlingDays}
+// own, or its supplier's) with that supplier's buffer, its available units
+// (p.Stock as given) and the settings' handling days. It also returns the
+// units on the open purchase orders (inbound).
+func readSupply(ctx context.Context, tx Tx, p *Product, set *Settings) (SupplyPlan, int64, error) {
+	defaultBuffer, minSample, handling := set.Promises.Margins()
+	plan := SupplyPlan{Available: p.Stock.Available(), LeadTimeDays: p.LeadTimeDays, LeadBufferDays: defaultBuffer, HandlingDays: handling}
 	pos, err := every(func(after int64) ([]*PurchaseOrder, error) {
 		return tx.ListPurchaseOrders(ctx, POFilter{SKU: p.SKU, Status: POOpen, After: after, Limit: readPage})
 	}, func(po *PurchaseOrder) int64 { return po.ID })
@@ -27,7 +28,7 @@ func readSupply(ctx context.Context, tx Tx, p *Product) (SupplyPlan, int64, erro
 		if err := measure(ctx, tx, sup); err != nil {
 			return 0, err
 		}
-		buffers[supplierID] = BufferDays(*sup.Reliability, MinReliabilitySample, DefaultBufferDays)
+		buffers[supplierID] = BufferDays(*sup.Reliability, minSample, defaultBuffer)
 		return buffers[supplierID], nil
 	}
 	var units int64
@@ -65,8 +66,8 @@ func today(now time.Time) time.Time { return now.UTC().Truncate(24 * time.Hour) 
 // promiseDates dates the waiting lines of product p, given in fill order as
 // the units each waits for (PromiseDates), from its supply (readSupply). It
 // also returns the units on the open purchase orders (inbound).
-func promiseDates(ctx context.Context, tx Tx, p *Product, waiting []int64, now time.Time) ([]ETA, int64, error) {
-	plan, units, err := readSupply(ctx, tx, p)
+func promiseDates(ctx context.Context, tx Tx, p *Product, set *Settings, waiting []int64, now time.Time) ([]ETA, int64, error) {
+	plan, units, err := readSupply(ctx, tx, p, set)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -98,7 +99,7 @@ func (s *Service) redatePromiser(ctx context.Context, tx *writeTx, p *Product, a
 	if err != nil {
 		return nil, err
 	}
-	plan, _, err := readSupply(ctx, tx, p)
+	plan, _, err := readSupply(ctx, tx, p, settings)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +243,7 @@ func (d *intakeDates) newPromiser(ctx context.Context, tx Tx, p *Product) (*Prom
 	plan, ok := d.plans[p.SKU]
 	if !ok {
 		var err error
-		if plan, _, err = readSupply(ctx, tx, p); err != nil {
+		if plan, _, err = readSupply(ctx, tx, p, d.settings); err != nil {
 			return nil, err
 		}
 		d.plans[p.SKU] = plan

@@ -115,14 +115,14 @@ func (s *Service) Product(ctx context.Context, sku string) (*Product, error) {
 			return nil, err
 		}
 		p.Resolve(settings)
-		return p, supplyOf(ctx, tx, p, now)
+		return p, supplyOf(ctx, tx, p, settings, now)
 	})
 }
 
 // supplyOf sets a product's inbound units, the promise date one more unit
 // ordered now would get (after every unit waiting), and its availability.
-func supplyOf(ctx context.Context, tx Tx, p *Product, now time.Time) error {
-	etas, inbound, err := promiseDates(ctx, tx, p, []int64{p.Stock.Backordered, 1}, now)
+func supplyOf(ctx context.Context, tx Tx, p *Product, set *Settings, now time.Time) error {
+	etas, inbound, err := promiseDates(ctx, tx, p, set, []int64{p.Stock.Backordered, 1}, now)
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (s *Service) Products(ctx context.Context, f ProductFilter) ([]*Product, er
 		}
 		for _, p := range ps {
 			p.Resolve(settings)
-			if err := supplyOf(ctx, tx, p, now); err != nil {
+			if err := supplyOf(ctx, tx, p, settings, now); err != nil {
 				return nil, err
 			}
 		}

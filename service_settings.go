@@ -7,7 +7,14 @@ import (
 
 // Settings returns the shop settings.
 func (s *Service) Settings(ctx context.Context) (*Settings, error) {
-	return read(ctx, s, func(tx Tx, now time.Time) (*Settings, error) { return tx.Settings(ctx) })
+	return read(ctx, s, func(tx Tx, now time.Time) (*Settings, error) {
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		set.Promises = set.Promises.Filled() // settings stored before promises were
+		return set, nil
+	})
 }
 
 // PutSettings replaces the shop settings. Returns EINVALID for a bad field.
@@ -15,7 +22,8 @@ func (s *Service) PutSettings(ctx context.Context, in *Settings) (*Settings, err
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	// The priority rules order every queue: the SKUs with waiting lines
+	in.Promises = in.Promises.Filled()
+	// The priority rules order every queue and the margins date it: the SKUs with waiting lines
 	// are re-dated under their locks. A SKU whose first line waits from
 	// after this read is dated by intake under the new settings.
 	counts, err := read(ctx, s, func(tx Tx, now time.Time) ([]PromiseCount, error) { return tx.Promised(ctx, "") })

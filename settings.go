@@ -1,9 +1,11 @@
 package backorder
 
-// Settings are the shop-wide defaults and the priority rules.
+// Settings are the shop-wide defaults, the priority rules and the margins
+// of promise dates.
 type Settings struct {
-	Defaults Defaults      `json:"defaults"`
-	Priority PriorityRules `json:"priority"`
+	Defaults Defaults        `json:"defaults"`
+	Priority PriorityRules   `json:"priority"`
+	Promises PromiseSettings `json:"promises"`
 }
 
 // Defaults is the backorder policy of every product that does not say otherwise.
@@ -59,6 +61,7 @@ func DefaultSettings() Settings {
 			Wholesale: PriorityRule{Weight: 3, MinUnits: 100},
 			NeedBy:    PriorityRule{Weight: 8, WithinDays: 7},
 		},
+		Promises: PromiseSettings{}.Filled(),
 	}
 }
 
@@ -93,7 +96,7 @@ func (s *Settings) Validate() error {
 	if s.Priority.NeedBy.WithinDays < 0 || s.Priority.NeedBy.WithinDays > 3650 {
 		return FieldErrorf(EINVALID, "priority.need_by.within_days", "Within days must be between 0 and 3650.")
 	}
-	return nil
+	return s.Promises.validate()
 }
 
 // Effective resolves a product policy against the defaults.

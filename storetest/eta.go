@@ -251,3 +251,52 @@ func MustOrderLine(t TB, svc *backorder.Service, id string) *backorder.Line {
 	}
 	return o.Lines[0]
 }
+
+// testPromiseMargins: the settings' buffer and handling days date the
+// promises; changing them re-dates the waiting lines, each move an event.
+func testPromiseMargins(t *testing.T, open Opener, writers int) {
+	svc, _ := MustService(t, open(t), writers)
+	ctx := context.Background()
+	if set, err := svc.Settings(ctx); err != nil {
+		t.Fatal(err)
+	} else if b, n, h := set.Promises.Margins(); b != backorder.DefaultBufferDays || n != backorder.MinReliabilitySample || h != backorder.HandlingDays || set.Promises.HandlingDays == nil {
+		t.Fatalf("default margins: %+v", set.Promises)
+	}
+	if _, _, err := svc.PutSupplier(ctx, &backorder.SupplierInput{ID: "ACME", Name: "Acme", LeadTimeDays: 30}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.PutProduct(ctx, &backorder.ProductInput{SKU: "M", Name: "M", PriceCents: 100, Currency: "USD", Status: backorder.StatusActive,
+		Supply: backorder.Supply{SupplierID: "ACME"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreatePurchaseOrder(ctx, &backorder.PurchaseOrderRequest{Reference: "PO-1", SupplierID: "ACME", ExpectedAt: "2026-01-20",
+		Lines: []backorder.POLineRequest{{SKU: "M", Quantity: 4}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	l := MustOrder(t, svc, "M1", "M", 2).Lines[0]
+	if l.ETA.Date != "2026-01-24" { // +3 buffer +1 handling
+		t.Fatalf("default margins: eta=%+v", l.ETA)
+	}
+	_, last := etaEvents(t, svc, 0)
+	set := backorder.DefaultSettings()
+	set.Promises.DefaultBufferDays, set.Promises.HandlingDays = ptr(0), ptr(2)
+	if _, err := svc.PutSettings(ctx, &set); err != nil {
+		t.Fatal(err)
+	}
+	if got := MustOrderLine(t, svc, "M1"); got.ETA.Date != "2026-01-22" || got.FirstPromise != "2026-01-24" {
+		t.Fatalf("after the margins changed: eta=%+v first=%s", got.ETA, got.FirstPromise)
+	}
+	if evs, _ := etaEvents(t, svc, last); evs[l.ID] == nil || evs[l.ID].Old.Date != "2026-01-24" || evs[l.ID].New.Date != "2026-01-22" {
+		t.Fatalf("eta.changed: %+v", evs)
+	}
+	// Left out, a margin takes its default; out of range, it is refused.
+	set.Promises = backorder.PromiseSettings{}
+	if got, err := svc.PutSettings(ctx, &set); err != nil || got.Promises.HandlingDays == nil || *got.Promises.HandlingDays != backorder.HandlingDays {
+		t.Fatalf("margins left out: %+v, %v", got, err)
+	}
+	set.Promises.HandlingDays = ptr(-1)
+	if _, err := svc.PutSettings(ctx, &set); backorder.ErrorCode(err) != backorder.EINVALID || backorder.AsError(err).Field != "promises.handling_days" {
+		t.Fatalf("negative handling days: %v", err)
+	}
+	MustDated(t, svc)
+}
