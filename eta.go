@@ -22,37 +22,51 @@ const (
 	// few lines in full to measure (fewer than MinReliabilitySample).
 	DefaultBufferDays    = 3
 	MinReliabilitySample = 5
+	// BufferPercentile is the share, in percent, of a supplier's lines
+	// whose lateness its buffer covers.
+	BufferPercentile = 85
 	// HandlingDays is the days from arrival to shipping.
 	HandlingDays = 1
 )
 
 // PromiseSettings are the shop's margins on a promise date: a supplier's
-// buffer while it has delivered fewer than MinReliabilitySample lines in
-// full (after that, its 80th-percentile lateness: BufferDays), and the
-// handling days from arrival to shipping. A field left out takes the
-// package default.
+// buffer (BufferDays: the lateness that BufferPercentile percent of its
+// lines came within, once it has delivered MinReliabilitySample lines in
+// full, and DefaultBufferDays before that), and the handling days from
+// arrival to shipping. A field left out takes the package default.
 type PromiseSettings struct {
 	DefaultBufferDays    *int `json:"default_buffer_days"`
 	MinReliabilitySample *int `json:"min_reliability_sample"`
+	BufferPercentile     *int `json:"buffer_percentile"`
 	HandlingDays         *int `json:"handling_days"`
 }
 
-// Margins returns the buffer while unmeasured, the sample that measures a
-// supplier and the handling days, each defaulted.
-func (p PromiseSettings) Margins() (defaultBuffer, minSample, handling int) {
+// Margins are PromiseSettings with every default applied.
+type Margins struct {
+	DefaultBufferDays, MinReliabilitySample, BufferPercentile, HandlingDays int
+}
+
+// Margins returns the settings with each field left out defaulted.
+func (p PromiseSettings) Margins() Margins {
 	or := func(v *int, d int) int {
 		if v == nil {
 			return d
 		}
 		return *v
 	}
-	return or(p.DefaultBufferDays, DefaultBufferDays), or(p.MinReliabilitySample, MinReliabilitySample), or(p.HandlingDays, HandlingDays)
+	return Margins{
+		DefaultBufferDays:    or(p.DefaultBufferDays, DefaultBufferDays),
+		MinReliabilitySample: or(p.MinReliabilitySample, MinReliabilitySample),
+		BufferPercentile:     or(p.BufferPercentile, BufferPercentile),
+		HandlingDays:         or(p.HandlingDays, HandlingDays),
+	}
 }
 
 // Filled is p with every field set (Margins).
 func (p PromiseSettings) Filled() PromiseSettings {
-	b, n, h := p.Margins()
-	return PromiseSettings{DefaultBufferDays: &b, MinReliabilitySample: &n, HandlingDays: &h}
+	m := p.Margins()
+	return PromiseSettings{DefaultBufferDays: &m.DefaultBufferDays, MinReliabilitySample: &m.MinReliabilitySample,
+		BufferPercentile: &m.BufferPercentile, HandlingDays: &m.HandlingDays}
 }
 
 // MaxPromiseMarginDays bounds the buffer and the handling days.
@@ -66,6 +80,7 @@ func (p PromiseSettings) validate() error {
 	}{
 		{"promises.default_buffer_days", p.DefaultBufferDays, 0, MaxPromiseMarginDays},
 		{"promises.min_reliability_sample", p.MinReliabilitySample, 1, 10000},
+		{"promises.buffer_percentile", p.BufferPercentile, 1, 100},
 		{"promises.handling_days", p.HandlingDays, 0, MaxPromiseMarginDays},
 	} {
 		if f.v != nil && (*f.v < f.min || *f.v > f.max) {
@@ -94,14 +109,22 @@ type Inbound struct {
 	BufferDays      int
 }
 
-// BufferDays is the margin a promise adds for a supplier: its 80th
-// percentile lateness, rounded up, once it has delivered at least
-// minSample lines in full, and defaultDays before that.
-func BufferDays(r Reliability, minSample, defaultDays int) int {
-	if r.Sample < minSample || r.P80LatenessDays == nil {
-		return defaultDays
+// BufferDays is the margin a promise adds for a supplier: the lateness
+// that m.BufferPercentile percent of its lines came within
+// (LatenessPercentile), rounded up, once it has delivered at least
+// m.MinReliabilitySample lines in full. Before that it is
+// m.DefaultBufferDays, or the most the supplier has been late so far if
+// that is more: a few deliveries cannot show it to be reliable, but one can
+// show it late.
+func BufferDays(r Reliability, m Margins) int {
+	if r.Sample < m.MinReliabilitySample {
+		if worst := r.LatenessPercentile(100); worst != nil {
+			return max(m.DefaultBufferDays, int(math.Ceil(*worst)))
+		}
+		return m.DefaultBufferDays
 	}
-	return int(math.Ceil(*r.P80LatenessDays))
+	late := r.LatenessPercentile(m.BufferPercentile)
+	return int(math.Ceil(*late))
 }
 
 // SupplyPlan is what one SKU's promise dates rest on: its open inbound supply

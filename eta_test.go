@@ -69,15 +69,38 @@ func TestPromiseDates(t *testing.T) {
 }
 
 func TestBufferDays(t *testing.T) {
-	p80 := 2.5
-	if got := backorder.BufferDays(backorder.Reliability{Sample: 10, P80LatenessDays: &p80}, 5, 3); got != 3 {
-		t.Fatalf("reliable sample: %d, want 3 (2.5 rounded up)", got)
+	// Ten lines delivered 0,0,0,0,0,0,1,2,3,10 days late.
+	var pos []*backorder.PurchaseOrder
+	for _, late := range []int{0, 0, 0, 0, 0, 0, 1, 2, 3, 10} {
+		pos = append(pos, &backorder.PurchaseOrder{ExpectedAt: "2026-02-01", Lines: []backorder.POLine{{SKU: "A", Quantity: 1}},
+			Deliveries: []backorder.PODelivery{{At: time.Date(2026, 2, 1+late, 15, 0, 0, 0, time.UTC), SKU: "A", Quantity: 1}}})
 	}
-	if got := backorder.BufferDays(backorder.Reliability{Sample: 4, P80LatenessDays: &p80}, 5, 7); got != 7 {
-		t.Fatalf("small sample: %d, want the default 7", got)
+	r := backorder.SupplierReliability(pos)
+	m := backorder.Margins{DefaultBufferDays: 7, MinReliabilitySample: 5, BufferPercentile: 80}
+	tests := []struct {
+		name string
+		r    backorder.Reliability
+		m    func(m backorder.Margins) backorder.Margins
+		want int
+	}{
+		{"P80", r, func(m backorder.Margins) backorder.Margins { return m }, 2},
+		{"P90", r, func(m backorder.Margins) backorder.Margins { m.BufferPercentile = 90; return m }, 3},
+		{"P100", r, func(m backorder.Margins) backorder.Margins { m.BufferPercentile = 100; return m }, 10},
+		{"P60", r, func(m backorder.Margins) backorder.Margins { m.BufferPercentile = 60; return m }, 0},
+		{"SmallSampleDefault", r, func(m backorder.Margins) backorder.Margins {
+			m.MinReliabilitySample, m.DefaultBufferDays = 11, 12
+			return m
+		}, 12},
+		{"SmallSampleWorstSoFar", r, func(m backorder.Margins) backorder.Margins {
+			m.MinReliabilitySample, m.DefaultBufferDays = 11, 3
+			return m
+		}, 10},
+		{"NoHistory", backorder.SupplierReliability(nil), func(m backorder.Margins) backorder.Margins { return m }, 7},
 	}
-	if got := backorder.BufferDays(backorder.Reliability{}, 5, 2); got != 2 {
-		t.Fatalf("no history: %d, want the default 2", got)
+	for _, tt := range tests {
+		if got := backorder.BufferDays(tt.r, tt.m(m)); got != tt.want {
+			t.Fatalf("%s: %d days, want %d", tt.name, got, tt.want)
+		}
 	}
 }
 

@@ -15,6 +15,18 @@ type Reliability struct {
 	OnTimeShare      *float64 `json:"on_time_share"`
 	MeanLatenessDays *float64 `json:"mean_lateness_days"`
 	P80LatenessDays  *float64 `json:"p80_lateness_days"`
+
+	lateness []float64 // each line's days late, in order
+}
+
+// LatenessPercentile is the days late that q percent (1–100) of the lines
+// came within, by nearest rank; nil while nothing has arrived in full.
+func (r Reliability) LatenessPercentile(q int) *float64 {
+	if len(r.lateness) == 0 {
+		return nil
+	}
+	v := r.lateness[max(int(math.Ceil(float64(q)/100*float64(len(r.lateness))))-1, 0)]
+	return &v
 }
 
 // SupplierReliability measures a supplier from its purchase orders. A line's
@@ -58,7 +70,7 @@ func SupplierReliability(pos []*PurchaseOrder) Reliability {
 	}
 	share := float64(onTime) / float64(len(late))
 	mean := sum / float64(len(late))
-	p80 := late[int(math.Ceil(0.8*float64(len(late))))-1]
-	r.OnTimeShare, r.MeanLatenessDays, r.P80LatenessDays = &share, &mean, &p80
+	r.lateness = late
+	r.OnTimeShare, r.MeanLatenessDays, r.P80LatenessDays = &share, &mean, r.LatenessPercentile(80)
 	return r
 }

@@ -11,8 +11,8 @@ import (
 // (p.Stock as given) and the settings' handling days. It also returns the
 // units on the open purchase orders (inbound).
 func readSupply(ctx context.Context, tx Tx, p *Product, set *Settings) (SupplyPlan, int64, error) {
-	defaultBuffer, minSample, handling := set.Promises.Margins()
-	plan := SupplyPlan{Available: p.Stock.Available(), LeadTimeDays: p.LeadTimeDays, LeadBufferDays: defaultBuffer, HandlingDays: handling}
+	m := set.Promises.Margins()
+	plan := SupplyPlan{Available: p.Stock.Available(), LeadTimeDays: p.LeadTimeDays, LeadBufferDays: m.DefaultBufferDays, HandlingDays: m.HandlingDays}
 	pos, err := every(func(after int64) ([]*PurchaseOrder, error) {
 		return tx.ListPurchaseOrders(ctx, POFilter{SKU: p.SKU, Status: POOpen, After: after, Limit: readPage})
 	}, func(po *PurchaseOrder) int64 { return po.ID })
@@ -28,7 +28,7 @@ func readSupply(ctx context.Context, tx Tx, p *Product, set *Settings) (SupplyPl
 		if err := measure(ctx, tx, sup); err != nil {
 			return 0, err
 		}
-		buffers[supplierID] = BufferDays(*sup.Reliability, minSample, defaultBuffer)
+		buffers[supplierID] = BufferDays(*sup.Reliability, m)
 		return buffers[supplierID], nil
 	}
 	var units int64

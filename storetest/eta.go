@@ -259,7 +259,8 @@ func testPromiseMargins(t *testing.T, open Opener, writers int) {
 	ctx := context.Background()
 	if set, err := svc.Settings(ctx); err != nil {
 		t.Fatal(err)
-	} else if b, n, h := set.Promises.Margins(); b != backorder.DefaultBufferDays || n != backorder.MinReliabilitySample || h != backorder.HandlingDays || set.Promises.HandlingDays == nil {
+	} else if m := set.Promises.Margins(); m != (backorder.Margins{DefaultBufferDays: backorder.DefaultBufferDays, MinReliabilitySample: backorder.MinReliabilitySample,
+		BufferPercentile: backorder.BufferPercentile, HandlingDays: backorder.HandlingDays}) || set.Promises.HandlingDays == nil {
 		t.Fatalf("default margins: %+v", set.Promises)
 	}
 	if _, _, err := svc.PutSupplier(ctx, &backorder.SupplierInput{ID: "ACME", Name: "Acme", LeadTimeDays: 30}); err != nil {

@@ -1,4 +1,4 @@
-// Command backorder runs the backorder service: serve, demo, bench, check, version.
+// Command backorder runs the backorder service: serve, demo, bench, check, simulate, version.
 package main
 
 import (
@@ -29,6 +29,7 @@ Usage:
   backorder demo    [--db backorder.db]      load the source document's Widget Pro example
   backorder bench   [--db FILE|postgres://...] [--json]   print throughput figures
   backorder check   [--db backorder.db]      recompute quantities from the history
+  backorder simulate [--days 365] [--seed N] [--json]   a year of trading on the test clock: how often promises are kept
   backorder version
 
 Every flag may also be set as an environment variable: --db as BACKORDER_DB, and so on.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDemo(ctx, args[1:], getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], getenv, stdout, stderr)
+	case "simulate":
+		return runSimulate(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		return runCheck(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":

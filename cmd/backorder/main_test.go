@@ -225,3 +225,32 @@ func TestAPI_Concurrent(t *testing.T) {
 	}
 	mustHistoryAddsUp(t, c, received)
 }
+
+// TestSimulate runs a short simulation through the real service and checks
+// that it measured promises and that its buffered promises beat the naive
+// baseline on the same lines.
+func TestSimulate(t *testing.T) {
+	var out, errOut bytes.Buffer
+	args := []string{"simulate", "--days", "30", "--warmup", "20", "--skus", "8", "--seed", "3", "--json", "--dir", t.TempDir()}
+	if err := run(context.Background(), args, func(string) string { return "" }, &out, &errOut); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, errOut.String())
+	}
+	var res SimulationResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if res.Orders == 0 || res.Measured == 0 || res.PromiseKeptShare == nil || res.BaselinePromiseKeptShare == nil || res.MedianSlackDays == nil || len(res.Suppliers) != 4 {
+		t.Fatalf("nothing measured: %s", out.String())
+	}
+	if *res.PromiseKeptShare <= *res.BaselinePromiseKeptShare {
+		t.Fatalf("kept %.3f, baseline %.3f: the buffer kept no more promises", *res.PromiseKeptShare, *res.BaselinePromiseKeptShare)
+	}
+	for _, key := range []string{"promise_kept_share", "median_slack_days", "baseline_promise_kept_share", "baseline_median_slack_days"} {
+		if !bytes.Contains(out.Bytes(), []byte(`"`+key+`"`)) {
+			t.Fatalf("no %s in %s", key, out.String())
+		}
+	}
+	if err := run(context.Background(), []string{"simulate", "--days", "0"}, func(string) string { return "" }, &out, &errOut); err == nil {
+		t.Fatal("--days 0 accepted")
+	}
+}
