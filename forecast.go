@@ -108,7 +108,8 @@ func ForecastSKU(in ForecastInput) Forecast {
 		f.StockOut = StockOutProjected
 	}
 	if f.DailyRate > 0 {
-		cover := float64(avail) / f.DailyRate
+		// avail × days ÷ units is avail ÷ rate without the rounding of the rate.
+		cover := float64(avail) * float64(in.Days) / float64(in.Units)
 		f.DaysOfCover = &cover
 		if avail > 0 {
 			d := in.Today.AddDate(0, 0, int(math.Floor(cover))).Format(DateLayout)
