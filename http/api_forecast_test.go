@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -23,13 +24,16 @@ func TestAtRisk(t *testing.T) {
 		"lines": []map[string]any{{"sku": "A", "quantity": 10}}}, &late)
 	s.MustDo(t, http.StatusCreated, "POST", "/v1/purchase-orders", map[string]any{"reference": "PO-LATER", "supplier_id": "ACME", "expected_at": "2024-06-01",
 		"lines": []map[string]any{{"sku": "B", "quantity": 10}}}, &later)
+	var late2 backorder.PurchaseOrder
+	s.MustDo(t, http.StatusCreated, "POST", "/v1/purchase-orders", map[string]any{"reference": "PO-LATE2", "supplier_id": "ACME", "expected_at": "2024-04-30",
+		"lines": []map[string]any{{"sku": "B", "quantity": 1}}}, &late2)
 	s.MustDo(t, http.StatusCreated, "POST", "/v1/orders", order("1001", "ann", "A", 2, "B", 1), nil)
 	s.MustDo(t, http.StatusCreated, "POST", "/v1/orders", order("1002", "bob", "A", 3), nil)
 
 	var p Page[backorder.AtRiskPO]
 	s.MustDo(t, http.StatusOK, "GET", "/v1/purchase-orders/at-risk", nil, &p)
-	if len(p.Data) != 1 || p.NextCursor != "" {
-		t.Fatalf("at risk=%+v, want PO-LATE alone", p)
+	if len(p.Data) != 2 || p.NextCursor != "" || p.Data[1].PurchaseOrderID != late2.ID || p.Data[1].BackorderValueCents != 300 {
+		t.Fatalf("at risk=%+v, want PO-LATE then PO-LATE2 (not PO-LATER, due in June)", p)
 	}
 	a := p.Data[0]
 	if a.PurchaseOrderID != late.ID || a.PredictedArrival != "2024-05-01" || a.BackorderValueCents != 5000 || a.WaitingUnits != 5 ||
@@ -39,10 +43,14 @@ func TestAtRisk(t *testing.T) {
 	if len(a.Reasons) != 1 || a.Reasons[0].Code != backorder.RiskOverdue || a.Reasons[0].DaysOverdue != 3 {
 		t.Fatalf("reasons=%+v, want overdue by 3 days", a.Reasons)
 	}
-	var first Page[backorder.AtRiskPO]
+	var first, second Page[backorder.AtRiskPO]
 	s.MustDo(t, http.StatusOK, "GET", "/v1/purchase-orders/at-risk?limit=1", nil, &first)
-	if len(first.Data) != 1 || first.NextCursor != "" {
+	if len(first.Data) != 1 || first.Data[0].PurchaseOrderID != late.ID || first.NextCursor != fmt.Sprintf("5000:2024-04-28:%d", late.ID) {
 		t.Fatalf("limit=1: %+v", first)
+	}
+	s.MustDo(t, http.StatusOK, "GET", "/v1/purchase-orders/at-risk?limit=1&after="+first.NextCursor, nil, &second)
+	if len(second.Data) != 1 || second.Data[0].PurchaseOrderID != late2.ID || second.NextCursor != "" {
+		t.Fatalf("page 2: %+v", second)
 	}
 	for _, tt := range []struct{ query, field string }{
 		{"limit=0", "limit"},

@@ -91,7 +91,11 @@ func testAtRisk(t *testing.T, open Opener, writers int) {
 				{OrderID: "o2", Units: 1, ValueCents: 2500, Lines: []backorder.AffectedLine{{LineID: o2.ID, SKU: "S", Units: 1, ValueCents: 2500}}},
 			}},
 	})
-	_ = poOK
+	for _, a := range all {
+		if a.PurchaseOrderID == poOK {
+			t.Fatalf("PO-OK (due 03-01, reliable supplier) is listed at risk")
+		}
+	}
 
 	// Pages of one follow the ranking.
 	first, next, err := svc.AtRiskPurchaseOrders(ctx, nil, 1)
