@@ -2,6 +2,7 @@ package backorder
 
 import (
 	"context"
+	"time"
 )
 
 // Store is a database the service keeps its state in. sqlite.DB and
@@ -119,6 +120,14 @@ type Tx interface {
 	// waiting lines and units and those promised to ship on or before
 	// date (YYYY-MM-DD).
 	Promised(ctx context.Context, date string) ([]PromiseCount, error)
+	// WaitingOnPurchaseOrders returns the waiting lines (backordered > 0)
+	// whose stored promise rests on one of the given purchase orders (basis
+	// purchase_order and that purchase order's ID), in purchase order ID,
+	// then line ID order.
+	WaitingOnPurchaseOrders(ctx context.Context, poIDs []int64) ([]WaitingOnPO, error)
+	// Demand returns the units ordered of a SKU on the order lines of orders
+	// accepted at or after since (refused orders store no lines).
+	Demand(ctx context.Context, sku string, since time.Time) (int64, error)
 	// AllLines returns every order line.
 	AllLines(ctx context.Context) ([]*Line, error)
 	// WaitingLines returns up to q.Limit lines of q.SKU with backordered

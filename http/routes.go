@@ -27,12 +27,15 @@ func Routes(cfg Config) []Route {
 
 		{"PUT", "/v1/products/{sku}", api(handleProductPut(svc))},
 		{"GET", "/v1/products/{sku}", api(handleProductGet(svc))},
+		{"GET", "/v1/products/{sku}/forecast", api(handleForecast(svc))},
 		{"GET", "/v1/products", api(handleProductList(svc))},
 		{"PUT", "/v1/suppliers/{id}", api(handleSupplierPut(svc))},
 		{"GET", "/v1/suppliers/{id}", api(handleSupplierGet(svc))},
 		{"GET", "/v1/suppliers", api(handleSupplierList(svc))},
 		{"POST", "/v1/purchase-orders", api(handlePOCreate(svc))},
 		{"GET", "/v1/purchase-orders", api(handlePOList(svc))},
+		// Before /v1/purchase-orders/{id}, so that it is not read as an ID.
+		{"GET", "/v1/purchase-orders/at-risk", api(handleAtRisk(svc))},
 		{"GET", "/v1/purchase-orders/{id}", api(handlePOGet(svc))},
 		{"PATCH", "/v1/purchase-orders/{id}", api(handlePOPatch(svc))},
 		{"POST", "/v1/purchase-orders/{id}/receipts", api(handlePOReceipt(svc))},

@@ -406,6 +406,39 @@ func (tx *Tx) Promised(ctx context.Context, date string) ([]backorder.PromiseCou
 	return out, nil
 }
 
+// WaitingOnPurchaseOrders returns the waiting lines promised from the given
+// purchase orders, through the partial index order_lines_eta_po.
+func (tx *Tx) WaitingOnPurchaseOrders(ctx context.Context, poIDs []int64) ([]backorder.WaitingOnPO, error) {
+	out := []backorder.WaitingOnPO{}
+	if len(poIDs) == 0 {
+		return out, nil
+	}
+	var w backorder.WaitingOnPO
+	err := collect(ctx, tx.tx, `SELECT eta_po_id, order_id, id, sku, backordered, price_cents FROM order_lines
+		WHERE eta_basis = 'purchase_order' AND backordered > 0 AND eta_po_id = ANY($1)
+		ORDER BY eta_po_id, id`, []any{poIDs},
+		[]any{&w.PurchaseOrderID, &w.OrderID, &w.LineID, &w.SKU, &w.Backordered, &w.PriceCents}, func() error {
+			out = append(out, w)
+			return nil
+		})
+	if err != nil {
+		return nil, FormatError(err, "waiting on purchase orders", "")
+	}
+	return out, nil
+}
+
+// Demand sums the units of a SKU's lines accepted at or after since,
+// through the index order_lines_demand.
+func (tx *Tx) Demand(ctx context.Context, sku string, since time.Time) (int64, error) {
+	var n int64
+	err := tx.tx.QueryRow(ctx, `SELECT coalesce(sum(quantity), 0)::bigint FROM order_lines WHERE sku = $1 AND accepted_at >= $2`,
+		sku, since).Scan(&n)
+	if err != nil {
+		return 0, FormatError(err, "demand", "")
+	}
+	return n, nil
+}
+
 // AllLines returns every order line, in ID order.
 func (tx *Tx) AllLines(ctx context.Context) ([]*backorder.Line, error) {
 	var out []*backorder.Line

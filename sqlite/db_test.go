@@ -159,6 +159,21 @@ func TestWaitingLinesPlan(t *testing.T) {
 	}
 }
 
+// TestForecastReadsPlan checks that the lines waiting on purchase orders
+// are read through the partial index order_lines_eta_po (the size of the
+// waiting lines promised from a purchase order, not of the history), and a
+// SKU's demand through order_lines_demand (the window, not every line).
+func TestForecastReadsPlan(t *testing.T) {
+	db := MustOpenDB(t)
+	waitingOnPOs, demand := db.ExplainForecastReads(t)
+	if !strings.Contains(waitingOnPOs, "order_lines_eta_po") {
+		t.Fatalf("WaitingOnPurchaseOrders plan=%s, want the partial index order_lines_eta_po", waitingOnPOs)
+	}
+	if !strings.Contains(demand, "order_lines_demand") {
+		t.Fatalf("Demand plan=%s, want the index order_lines_demand", demand)
+	}
+}
+
 // TestMovementsAppendOnly checks that the history refuses changes.
 func TestMovementsAppendOnly(t *testing.T) {
 	db := MustOpenDB(t)

@@ -28,6 +28,32 @@ func (db *DB) ExplainWaitingLines(tb testing.TB) string {
 	return b.String()
 }
 
+// ExplainForecastReads returns the query plans of WaitingOnPurchaseOrders
+// and Demand.
+func (db *DB) ExplainForecastReads(tb testing.TB) (waitingOnPOs, demand string) {
+	tb.Helper()
+	return db.explain(tb, waitingOnPOsQuery, "[1,2]"), db.explain(tb, demandQuery, "A", 0)
+}
+
+func (db *DB) explain(tb testing.TB, query string, args ...any) string {
+	tb.Helper()
+	rows, err := db.read.Query(`EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			tb.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	return b.String()
+}
+
 // ExecTx runs a statement in tx.
 func (db *DB) ExecTx(ctx context.Context, tx backorder.Tx, query string) error {
 	_, err := tx.(*Tx).tx.ExecContext(ctx, query)

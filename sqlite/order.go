@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/backorder/backorder"
 )
@@ -363,6 +364,46 @@ func (tx *Tx) Promised(ctx context.Context, date string) ([]backorder.PromiseCou
 		out = append(out, c)
 	}
 	return out, FormatError(rows.Err(), "promised", "")
+}
+
+// waitingOnPOsQuery reads the waiting lines promised from a JSON list of
+// purchase order IDs; demandQuery sums a SKU's units ordered since an
+// instant (micros).
+const (
+	waitingOnPOsQuery = `SELECT eta_po_id, order_id, id, sku, backordered, price_cents FROM order_lines
+		WHERE eta_basis = 'purchase_order' AND backordered > 0 AND eta_po_id IN (SELECT value FROM json_each(?))
+		ORDER BY eta_po_id, id`
+	demandQuery = `SELECT COALESCE(SUM(quantity), 0) FROM order_lines WHERE sku = ? AND accepted_at >= ?`
+)
+
+// WaitingOnPurchaseOrders returns the waiting lines promised from the given
+// purchase orders, through the partial index order_lines_eta_po.
+func (tx *Tx) WaitingOnPurchaseOrders(ctx context.Context, poIDs []int64) ([]backorder.WaitingOnPO, error) {
+	out := []backorder.WaitingOnPO{}
+	if len(poIDs) == 0 {
+		return out, nil
+	}
+	rows, err := tx.query(ctx, waitingOnPOsQuery, jsonList(poIDs))
+	if err != nil {
+		return nil, FormatError(err, "waiting on purchase orders", "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w backorder.WaitingOnPO
+		if err := rows.Scan(&w.PurchaseOrderID, &w.OrderID, &w.LineID, &w.SKU, &w.Backordered, &w.PriceCents); err != nil {
+			return nil, FormatError(err, "waiting on purchase orders", "")
+		}
+		out = append(out, w)
+	}
+	return out, FormatError(rows.Err(), "waiting on purchase orders", "")
+}
+
+// Demand sums the units of a SKU's lines accepted at or after since,
+// through the index order_lines_demand.
+func (tx *Tx) Demand(ctx context.Context, sku string, since time.Time) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, demandQuery, sku, micros(since)).Scan(&n)
+	return n, FormatError(err, "demand", "")
 }
 
 // waitingLinesQuery reads a page of a SKU's queue in FIFO order, through

@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) backorder.Store, opts Options) {
 		{"WaitingLines", testTxWaitingLines},
 		{"CustomerBackordered", testTxCustomerBackordered},
 		{"Promises", testTxPromises},
+		{"WaitingOnPurchaseOrders", testTxWaitingOnPurchaseOrders},
+		{"Demand", testTxDemand},
 		{"Movements", testTxMovements},
 		{"Fulfillments", testTxFulfillments},
 		{"ListFulfillments", testTxListFulfillments},
