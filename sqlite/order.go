@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/backorder/backorder"
 )
@@ -449,6 +450,16 @@ func (tx *Tx) CustomerBackordered(ctx context.Context, customerID string, skus [
 		out[sku] = n
 	}
 	return out, FormatError(rows.Err(), "customer backordered", "")
+}
+
+// BackorderStats counts the SKU's lines put on backorder at intake at or
+// after since, and those of them with any unit cancelled.
+func (tx *Tx) BackorderStats(ctx context.Context, sku string, since time.Time) (backorder.BackorderStats, error) {
+	var st backorder.BackorderStats
+	err := tx.queryRow(ctx, `SELECT count(*), coalesce(sum(l.cancelled > 0), 0)
+		FROM movements m JOIN order_lines l ON l.id = m.line_id
+		WHERE m.sku = ? AND m.kind = 'backorder' AND m.at >= ?`, sku, micros(since)).Scan(&st.Lines, &st.Cancelled)
+	return st, FormatError(err, "backorder stats", "")
 }
 
 // SetReleaseDate moves the ship-from date of a SKU's open pre-order units.
