@@ -50,6 +50,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("PurchaseOrderFlow", func(t *testing.T) { t.Parallel(); testPurchaseOrderFlow(t, open, writers) })
 	t.Run("QueueETA", func(t *testing.T) { t.Parallel(); testQueueETA(t, open, writers) })
 	t.Run("Promises", func(t *testing.T) { t.Parallel(); testPromises(t, open, writers) })
+	t.Run("AvoidRules", func(t *testing.T) { t.Parallel(); testAvoidRules(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
