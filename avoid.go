@@ -1,6 +1,7 @@
 package backorder
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -47,11 +48,13 @@ func (rs AvoidRules) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]AvoidRule(rs))
 }
 
-// UnmarshalJSON reads a list; an empty list or null is nil, so that a
-// list without rules has one form.
+// UnmarshalJSON reads a list, refusing fields an entry does not have; an
+// empty list or null is nil, so that a list without rules has one form.
 func (rs *AvoidRules) UnmarshalJSON(b []byte) error {
 	var l []AvoidRule
-	if err := json.Unmarshal(b, &l); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&l); err != nil {
 		return err
 	}
 	if len(l) == 0 {
@@ -65,7 +68,8 @@ func (rs *AvoidRules) UnmarshalJSON(b []byte) error {
 func (r AvoidRule) on() bool { return r.Enabled == nil || *r.Enabled }
 
 // Validate checks a list of avoid rules; field is its name in the request
-// (avoid_rules), and an error names the entry's field path and its rule.
+// (avoid_rules), and an error names the entry's field path and its rule
+// (for an unknown rule name, the message quotes the name).
 func (rs AvoidRules) Validate(field string) error {
 	seen := map[string]bool{}
 	for i, r := range rs {
@@ -84,9 +88,10 @@ func (rs AvoidRules) Validate(field string) error {
 		case RuleCancelRisk:
 			uses = map[string]bool{"window_days": true, "max_cancel_rate": true, "min_sample": true}
 		case "":
-			return bad("rule", "Rule is required: no_restock_date, lead_time, supplier_reliability or cancel_risk.")
+			return FieldErrorf(EINVALID, at+"rule", "Rule is required: no_restock_date, lead_time, supplier_reliability or cancel_risk.")
 		default:
-			return bad("rule", "Unknown rule %q: must be no_restock_date, lead_time, supplier_reliability or cancel_risk.", r.Rule)
+			// An unknown name is not a rule: the message quotes it.
+			return FieldErrorf(EINVALID, at+"rule", "Unknown rule %q: must be no_restock_date, lead_time, supplier_reliability or cancel_risk.", r.Rule)
 		}
 		if seen[r.Rule] {
 			return bad("rule", "Rule %s is listed twice.", r.Rule)

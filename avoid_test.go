@@ -102,7 +102,7 @@ func TestAvoidRulesValidate(t *testing.T) {
 		field, why string // want field and rule; "" for valid
 	}{
 		{"Valid", backorder.AvoidRules{{Rule: "lead_time", MaxDays: ptr(21)}, {Rule: "no_restock_date"}, {Rule: "supplier_reliability", MinOnTimeShare: ptr(1.0), MinSample: ptr(1)}, {Rule: "cancel_risk", WindowDays: ptr(30), MaxCancelRate: ptr(0.0), MinSample: ptr(3)}}, "", ""},
-		{"Unknown", backorder.AvoidRules{{Rule: "lead_time"}, {Rule: "weather"}}, "avoid_rules[1].rule", "weather"},
+		{"Unknown", backorder.AvoidRules{{Rule: "lead_time"}, {Rule: "weather"}}, "avoid_rules[1].rule", ""},
 		{"Missing", backorder.AvoidRules{{}}, "avoid_rules[0].rule", ""},
 		{"Duplicate", backorder.AvoidRules{{Rule: "lead_time"}, {Rule: "lead_time", MaxDays: ptr(3)}}, "avoid_rules[1].rule", "lead_time"},
 		{"MaxDaysNegative", backorder.AvoidRules{{Rule: "no_restock_date"}, {Rule: "lead_time", MaxDays: ptr(-1)}}, "avoid_rules[1].max_days", "lead_time"},
@@ -138,7 +138,7 @@ func TestAvoidRulesValidate(t *testing.T) {
 	}
 	s := backorder.DefaultSettings()
 	s.AvoidRules = backorder.AvoidRules{{Rule: "cancel_risk"}, {Rule: "nope"}}
-	if err := s.Validate(); !errors.As(err, &e) || e.Field != "avoid_rules[1].rule" || e.Rule != "nope" {
+	if err := s.Validate(); !errors.As(err, &e) || e.Field != "avoid_rules[1].rule" || e.Rule != "" {
 		t.Fatalf("settings: err=%#v", err)
 	}
 }
