@@ -273,3 +273,16 @@ func avoidRule(rules AvoidRules, p *Product, f *AvoidFacts, back int64, now time
 	}
 	return "", ""
 }
+
+// AvoidAvailability is a product's availability a under its avoid rules
+// (p resolved, f read for them): a backorder one of them would refuse for
+// one more unit is unavailable, naming the rule.
+func AvoidAvailability(a Availability, p *Product, f *AvoidFacts, now time.Time) Availability {
+	if a.Status != AvailableBackorder {
+		return a
+	}
+	if rule, _ := avoidRule(p.Effective.AvoidRules, p, f, 1, now); rule != "" {
+		return Availability{Status: AvailableUnavailable, Label: "Unavailable", Rule: rule}
+	}
+	return a
+}

@@ -143,6 +143,23 @@ func TestAvoidRulesValidate(t *testing.T) {
 	}
 }
 
+func TestAvoidAvailability(t *testing.T) {
+	s := backorder.DefaultSettings()
+	p := product("W", 0, 0, 0, backorder.Policy{AvoidRules: backorder.AvoidRules{{Rule: backorder.RuleNoRestockDate}}})
+	p.Resolve(&s)
+	backordered := backorder.Availability{Status: backorder.AvailableBackorder, Label: "Backorder – ship date to follow"}
+	if a := backorder.AvoidAvailability(backordered, p, &backorder.AvoidFacts{Supply: &backorder.SupplyPlan{}}, day0); a.Status != backorder.AvailableUnavailable || a.Rule != backorder.RuleNoRestockDate {
+		t.Fatalf("no supply: %+v", a)
+	}
+	if a := backorder.AvoidAvailability(backordered, p, &backorder.AvoidFacts{Supply: &backorder.SupplyPlan{LeadTimeDays: ptr(3)}}, day0); a != backordered {
+		t.Fatalf("lead time: %+v", a)
+	}
+	inStock := backorder.Availability{Status: backorder.AvailableInStock, Label: "In stock"}
+	if a := backorder.AvoidAvailability(inStock, p, &backorder.AvoidFacts{Supply: &backorder.SupplyPlan{}}, day0); a != inStock {
+		t.Fatalf("in stock: %+v", a)
+	}
+}
+
 func TestEffectiveAvoidRules(t *testing.T) {
 	shop := backorder.AvoidRules{{Rule: "lead_time", MaxDays: ptr(10)}, {Rule: "no_restock_date"}, {Rule: "cancel_risk"}}
 	own := backorder.AvoidRules{{Rule: "no_restock_date", Enabled: ptr(false)}, {Rule: "lead_time", MaxDays: ptr(40)}, {Rule: "supplier_reliability", MinSample: ptr(3)}}

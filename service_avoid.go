@@ -16,29 +16,9 @@ func avoidFacts(ctx context.Context, tx Tx, settings *Settings, products map[str
 		if len(rules) == 0 {
 			continue
 		}
-		f := &AvoidFacts{}
-		_, restock := rules.Find(RuleNoRestockDate)
-		_, lead := rules.Find(RuleLeadTime)
-		if restock || lead {
-			plan, _, err := readSupply(ctx, tx, p)
-			if err != nil {
-				return nil, err
-			}
-			f.Supply = &plan
-		}
-		if _, ok := rules.Find(RuleSupplierReliability); ok && p.SupplierID != "" {
-			sup := &Supplier{ID: p.SupplierID}
-			if err := measure(ctx, tx, sup); err != nil {
-				return nil, err
-			}
-			f.Reliability = sup.Reliability
-		}
-		if r, ok := rules.Find(RuleCancelRisk); ok {
-			st, err := tx.BackorderStats(ctx, sku, now.AddDate(0, 0, -*r.WindowDays))
-			if err != nil {
-				return nil, err
-			}
-			f.Cancels = &st
+		f, err := avoidFactsOf(ctx, tx, p, rules, now)
+		if err != nil {
+			return nil, err
 		}
 		if out == nil {
 			out = map[string]*AvoidFacts{}
@@ -46,4 +26,33 @@ func avoidFacts(ctx context.Context, tx Tx, settings *Settings, products map[str
 		out[sku] = f
 	}
 	return out, nil
+}
+
+// avoidFactsOf reads what the avoid rules on for product p judge.
+func avoidFactsOf(ctx context.Context, tx Tx, p *Product, rules AvoidRules, now time.Time) (*AvoidFacts, error) {
+	f := &AvoidFacts{}
+	_, restock := rules.Find(RuleNoRestockDate)
+	_, lead := rules.Find(RuleLeadTime)
+	if restock || lead {
+		plan, _, err := readSupply(ctx, tx, p)
+		if err != nil {
+			return nil, err
+		}
+		f.Supply = &plan
+	}
+	if _, ok := rules.Find(RuleSupplierReliability); ok && p.SupplierID != "" {
+		sup := &Supplier{ID: p.SupplierID}
+		if err := measure(ctx, tx, sup); err != nil {
+			return nil, err
+		}
+		f.Reliability = sup.Reliability
+	}
+	if r, ok := rules.Find(RuleCancelRisk); ok {
+		st, err := tx.BackorderStats(ctx, p.SKU, now.AddDate(0, 0, -*r.WindowDays))
+		if err != nil {
+			return nil, err
+		}
+		f.Cancels = &st
+	}
+	return f, nil
 }

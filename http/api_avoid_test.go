@@ -25,6 +25,10 @@ func TestAvoidRules(t *testing.T) {
 	}
 
 	// AV has no purchase order and no lead time: no restock date.
+	s.MustDo(t, http.StatusOK, "GET", "/v1/products/AV", nil, p)
+	if a := p.Availability; a == nil || a.Status != backorder.AvailableUnavailable || a.Rule != backorder.RuleNoRestockDate {
+		t.Fatalf("availability=%+v", a)
+	}
 	resp := s.Do(t, "POST", "/v1/quotes", order("", "c", "AV", 1))
 	var q backorder.Quote
 	resp.Decode(t, &q)

@@ -149,6 +149,16 @@ func testAvoidRules(t *testing.T, open Opener, writers int) {
 			t.Fatalf("%s: quote=%+v, want refused by %s", c.sku, q, c.rule)
 		}
 	}
+	// A storefront shows what the rules would refuse as unavailable.
+	for sku, want := range map[string]string{"NR": backorder.RuleNoRestockDate, "LT": backorder.RuleLeadTime, "SR": backorder.RuleSupplierReliability, "CR": backorder.RuleCancelRisk, "LT-OK": ""} {
+		p, err := svc.Product(ctx, sku)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := p.Availability; want == "" && a.Status != backorder.AvailableBackorder || want != "" && (a.Status != backorder.AvailableUnavailable || a.Rule != want) {
+			t.Fatalf("%s availability=%+v, want rule %q", sku, a, want)
+		}
+	}
 	lost, err := svc.LostDemand(ctx, backorder.LostDemandFilter{})
 	if err != nil {
 		t.Fatal(err)
