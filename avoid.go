@@ -8,8 +8,27 @@ import (
 )
 
 // Avoid rules: "avoid backorders when". Each is off until named in the
-// shop's or the product's avoid_rules, and a refusal names the rule (see
-// the Rule* constants in error.go).
+// shop's or the product's avoid_rules, is judged at intake only for a
+// product that would put units on backorder (after the policy rules of
+// backorderRule), and a refusal names the rule (see the Rule* constants in
+// error.go):
+//
+//   - no_restock_date: the SKU has no open purchase order units and no
+//     lead time (its own lead_time_days, else its supplier's): the
+//     promise basis would be none.
+//   - lead_time: the backordered units, at the back of the SKU's queue,
+//     would be promised (Promiser) after today + max_days. A promise with
+//     no date is left to no_restock_date.
+//   - supplier_reliability: the product's supplier has delivered at least
+//     min_sample purchase order lines in full and the share of them on
+//     time (SupplierReliability) is below min_on_time_share. A product
+//     with no supplier is not judged by it.
+//   - cancel_risk: of the SKU's order lines put on backorder at intake in
+//     the window_days before now (BackorderStats), at least min_sample,
+//     the share with any unit cancelled since is above max_cancel_rate.
+//
+// The boundaries pass: a promise exactly max_days away, an on-time share
+// exactly at the minimum, a cancel rate exactly at the maximum.
 //
 // Thresholds left out take these defaults.
 const (

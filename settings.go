@@ -1,6 +1,6 @@
 package backorder
 
-// Settings are the shop-wide defaults and the priority rules.
+// Settings are the shop-wide defaults, the priority rules and the avoid rules.
 type Settings struct {
 	Defaults Defaults      `json:"defaults"`
 	Priority PriorityRules `json:"priority"`
