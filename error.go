@@ -28,6 +28,12 @@ const (
 	RuleCustomerLimit    = "customer_limit"
 	RuleBackorderLimit   = "backorder_limit"
 	RuleOrderRefused     = "order_refused" // a promisable line refused with the rest of its order
+
+	// Avoid rules (avoid.go), each off until named in avoid_rules.
+	RuleNoRestockDate       = "no_restock_date"      // no open inbound and no lead time
+	RuleLeadTime            = "lead_time"            // promise date more than max_days away
+	RuleSupplierReliability = "supplier_reliability" // supplier's on-time share below a minimum
+	RuleCancelRisk          = "cancel_risk"          // the SKU's backorder cancel rate above a maximum
 )
 
 // Error is an application error: a code for programs, a sentence for people, and

@@ -13,7 +13,10 @@ type IntakeInput struct {
 	Products            map[string]*Product
 	Settings            *Settings
 	CustomerBackordered map[string]int64
-	Now                 time.Time
+	// Avoid holds, per SKU with an avoid rule on, what the rules judge;
+	// a SKU without an entry is judged by none.
+	Avoid map[string]*AvoidFacts
+	Now   time.Time
 }
 
 // IntakePlan is the decision on an order: the lines to create with what each
@@ -72,6 +75,9 @@ func PlanIntake(in IntakeInput) (*IntakePlan, error) {
 		d := decision{alloc: alloc, back: back}
 		if back > 0 {
 			d.rule, d.msg = backorderRule(p, pol, back, in.CustomerBackordered[g.sku], in.Now)
+			if d.rule == "" && len(pol.AvoidRules) > 0 {
+				d.rule, d.msg = avoidRule(pol.AvoidRules, p, in.Avoid[g.sku], back, in.Now)
+			}
 		}
 		decided[g.sku] = d
 	}

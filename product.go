@@ -49,6 +49,9 @@ type Policy struct {
 	BackorderLimit          *int64 `json:"backorder_limit"`
 	SplitPolicy             string `json:"split_policy,omitempty"`
 	PaymentTiming           string `json:"payment_timing,omitempty"`
+	// AvoidRules are the product's avoid rules (avoid.go): each entry
+	// overrides the shop's entry of its rule, or turns it off.
+	AvoidRules AvoidRules `json:"avoid_rules"`
 }
 
 // EffectivePolicy is a product's policy with the shop defaults filled in.
@@ -59,6 +62,9 @@ type EffectivePolicy struct {
 	BackorderLimit          *int64 `json:"backorder_limit"`
 	SplitPolicy             string `json:"split_policy"`
 	PaymentTiming           string `json:"payment_timing"`
+	// AvoidRules are the avoid rules on for the product, thresholds filled
+	// in (EffectiveAvoidRules).
+	AvoidRules AvoidRules `json:"avoid_rules"`
 }
 
 // Stock holds the live quantities of one SKU.
@@ -186,7 +192,7 @@ func (p Policy) validate(prefix string) error {
 	default:
 		return FieldErrorf(EINVALID, prefix+"payment_timing", "Payment timing must be at_order or at_ship.")
 	}
-	return nil
+	return p.AvoidRules.Validate(prefix + "avoid_rules")
 }
 
 // Released reports whether a product's release date has passed at now. A

@@ -107,6 +107,11 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 		return err
 	}
 
+	avoid, err := avoidFacts(ctx, tx, settings, products, now)
+	if err != nil {
+		return err
+	}
+
 	// Decide each order in turn; the stock in products moves as they go.
 	dates := newIntakeDates(settings, now)
 	var lost []LostDemand
@@ -123,7 +128,7 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 		if err != nil {
 			return err
 		}
-		plan, planErr := PlanIntake(IntakeInput{Request: req, Products: products, Settings: settings, CustomerBackordered: waiting, Now: now})
+		plan, planErr := PlanIntake(IntakeInput{Request: req, Products: products, Settings: settings, CustomerBackordered: waiting, Avoid: avoid, Now: now})
 		if plan == nil {
 			it.err, it.keep = planErr, refusal(planErr)
 			continue

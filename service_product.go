@@ -128,6 +128,13 @@ func supplyOf(ctx context.Context, tx Tx, p *Product, set *Settings, now time.Ti
 	}
 	p.Inbound, p.NextETA = inbound, &etas[1]
 	a := ProductAvailability(p, etas[1], now)
+	if a.Status == AvailableBackorder && len(p.Effective.AvoidRules) > 0 {
+		f, err := avoidFactsOf(ctx, tx, set, p, p.Effective.AvoidRules, now)
+		if err != nil {
+			return err
+		}
+		a = AvoidAvailability(a, p, f, now)
+	}
 	p.Availability = &a
 	return nil
 }

@@ -64,7 +64,11 @@ func (s *Service) Quote(ctx context.Context, req *OrderRequest) (*Quote, error) 
 		if err != nil {
 			return nil, err
 		}
-		plan, err := PlanIntake(IntakeInput{Request: &r, Products: products, Settings: settings, CustomerBackordered: waiting, Now: now})
+		avoid, err := avoidFacts(ctx, tx, settings, products, now)
+		if err != nil {
+			return nil, err
+		}
+		plan, err := PlanIntake(IntakeInput{Request: &r, Products: products, Settings: settings, CustomerBackordered: waiting, Avoid: avoid, Now: now})
 		if plan == nil {
 			return nil, err
 		}

@@ -1,11 +1,14 @@
 package backorder
 
-// Settings are the shop-wide defaults, the priority rules and the margins
-// of promise dates.
+// Settings are the shop-wide defaults, the priority rules, the margins of
+// promise dates and the avoid rules.
 type Settings struct {
 	Defaults Defaults        `json:"defaults"`
 	Priority PriorityRules   `json:"priority"`
 	Promises PromiseSettings `json:"promises"`
+	// AvoidRules are the avoid rules on for every product (avoid.go); a
+	// product's own entries override them. Empty by default.
+	AvoidRules AvoidRules `json:"avoid_rules"`
 }
 
 // Defaults is the backorder policy of every product that does not say otherwise.
@@ -93,6 +96,9 @@ func (s *Settings) Validate() error {
 	if s.Priority.Wholesale.MinUnits < 0 || s.Priority.Wholesale.MinUnits > MaxStockQuantity {
 		return FieldErrorf(EINVALID, "priority.wholesale.min_units", "Min units must be between 0 and %d.", MaxStockQuantity)
 	}
+	if err := s.AvoidRules.Validate("avoid_rules"); err != nil {
+		return err
+	}
 	if s.Priority.NeedBy.WithinDays < 0 || s.Priority.NeedBy.WithinDays > 3650 {
 		return FieldErrorf(EINVALID, "priority.need_by.within_days", "Within days must be between 0 and 3650.")
 	}
@@ -107,6 +113,7 @@ func (s *Settings) Effective(p Policy) EffectivePolicy {
 		BackorderLimit:          s.Defaults.BackorderLimit,
 		SplitPolicy:             s.Defaults.SplitPolicy,
 		PaymentTiming:           s.Defaults.PaymentTiming,
+		AvoidRules:              EffectiveAvoidRules(s.AvoidRules, p.AvoidRules),
 	}
 	if p.AcceptBackorders != nil {
 		e.AcceptBackorders = *p.AcceptBackorders

@@ -138,6 +138,10 @@ type Tx interface {
 	WaitingLines(ctx context.Context, q QueueQuery) ([]QueueEntry, error)
 	// CustomerBackordered returns, per SKU, the units a customer has waiting.
 	CustomerBackordered(ctx context.Context, customerID string, skus []string) (map[string]int64, error)
+	// BackorderStats counts the SKU's lines put on backorder at intake (a
+	// backorder movement) at or after since, and those of them with any
+	// unit cancelled (BackorderStats).
+	BackorderStats(ctx context.Context, sku string, since time.Time) (BackorderStats, error)
 
 	// AppendMovements adds movements to the history, setting their IDs in order.
 	AppendMovements(ctx context.Context, ms []Movement) error

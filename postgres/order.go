@@ -552,6 +552,16 @@ func (tx *Tx) CustomerBackordered(ctx context.Context, customerID string, skus [
 	return out, nil
 }
 
+// BackorderStats counts the SKU's lines put on backorder at intake at or
+// after since, and those of them with any unit cancelled.
+func (tx *Tx) BackorderStats(ctx context.Context, sku string, since time.Time) (backorder.BackorderStats, error) {
+	var st backorder.BackorderStats
+	err := tx.tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE l.cancelled > 0)
+		FROM movements m JOIN order_lines l ON l.id = m.line_id
+		WHERE m.sku = $1 AND m.kind = 'backorder' AND m.at >= $2`, sku, since).Scan(&st.Lines, &st.Cancelled)
+	return st, FormatError(err, "backorder stats", "")
+}
+
 // SetReleaseDate moves the ship-from date of a SKU's open pre-order units.
 func (tx *Tx) SetReleaseDate(ctx context.Context, sku, date string) error {
 	if _, err := tx.tx.Exec(ctx, `UPDATE order_lines SET available_from = nullif($2, '')

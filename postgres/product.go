@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,18 +12,26 @@ import (
 const productColumns = `sku, name, price_cents, currency, status, coalesce(release_date, ''),
 	accept_backorders, max_backorder_per_customer, backorder_limit,
 	coalesce(split_policy, ''), coalesce(payment_timing, ''),
-	on_hand, allocated, backordered, created_at, updated_at, coalesce(supplier_id, ''), lead_time_days`
+	on_hand, allocated, backordered, created_at, updated_at, coalesce(supplier_id, ''), lead_time_days,
+	coalesce(avoid_rules::text, '')`
 
 // products runs a query of productColumns. pgx scans a nullable column into
 // a freshly allocated value every row, so copying p shares nothing between rows.
 func (tx *Tx) products(ctx context.Context, op, query string, args ...any) ([]*backorder.Product, error) {
 	var out []*backorder.Product
 	var p backorder.Product
+	var avoid string
 	dest := []any{&p.SKU, &p.Name, &p.PriceCents, &p.Currency, &p.Status, &p.ReleaseDate,
 		&p.AcceptBackorders, &p.MaxBackorderPerCustomer, &p.BackorderLimit, &p.SplitPolicy, &p.PaymentTiming,
-		&p.OnHand, &p.Allocated, &p.Backordered, &p.CreatedAt, &p.UpdatedAt, &p.SupplierID, &p.LeadTimeDays}
+		&p.OnHand, &p.Allocated, &p.Backordered, &p.CreatedAt, &p.UpdatedAt, &p.SupplierID, &p.LeadTimeDays, &avoid}
 	err := collect(ctx, tx.tx, query, args, dest, func() error {
 		c := p
+		c.AvoidRules = nil
+		if avoid != "" {
+			// Written by PutProduct from a validated list; a list that
+			// does not decode leaves the product without avoid rules.
+			_ = json.Unmarshal([]byte(avoid), &c.AvoidRules)
+		}
 		c.Stock.SKU = c.SKU
 		out = append(out, &c)
 		return nil
@@ -77,8 +86,8 @@ func (tx *Tx) ListProducts(ctx context.Context, f backorder.ProductFilter) ([]*b
 func (tx *Tx) PutProduct(ctx context.Context, p *backorder.Product) error {
 	err := tx.tx.QueryRow(ctx, `INSERT INTO products (sku, name, price_cents, currency, status, release_date,
 			accept_backorders, max_backorder_per_customer, backorder_limit, split_policy, payment_timing,
-			created_at, updated_at, supplier_id, lead_time_days)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, nullif($14, ''), $15)
+			created_at, updated_at, supplier_id, lead_time_days, avoid_rules)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, nullif($14, ''), $15, nullif($16, '')::jsonb)
 		ON CONFLICT (sku) DO UPDATE SET
 			name = excluded.name, price_cents = excluded.price_cents, currency = excluded.currency,
 			status = excluded.status, release_date = excluded.release_date,
@@ -86,11 +95,12 @@ func (tx *Tx) PutProduct(ctx context.Context, p *backorder.Product) error {
 			max_backorder_per_customer = excluded.max_backorder_per_customer,
 			backorder_limit = excluded.backorder_limit, split_policy = excluded.split_policy,
 			payment_timing = excluded.payment_timing, updated_at = excluded.updated_at,
-			supplier_id = excluded.supplier_id, lead_time_days = excluded.lead_time_days
+			supplier_id = excluded.supplier_id, lead_time_days = excluded.lead_time_days,
+			avoid_rules = excluded.avoid_rules
 		RETURNING on_hand, allocated, backordered, created_at`,
 		p.SKU, p.Name, p.PriceCents, p.Currency, p.Status, nullStr(p.ReleaseDate),
 		p.AcceptBackorders, p.MaxBackorderPerCustomer, p.BackorderLimit,
-		nullStr(p.SplitPolicy), nullStr(p.PaymentTiming), p.CreatedAt, p.UpdatedAt, p.SupplierID, p.LeadTimeDays,
+		nullStr(p.SplitPolicy), nullStr(p.PaymentTiming), p.CreatedAt, p.UpdatedAt, p.SupplierID, p.LeadTimeDays, avoidRules(p.AvoidRules),
 	).Scan(&p.Stock.OnHand, &p.Stock.Allocated, &p.Stock.Backordered, &p.CreatedAt)
 	if err != nil {
 		return FormatError(err, "put product", fmt.Sprintf("product %q", p.SKU))
@@ -157,4 +167,17 @@ func (tx *Tx) AllStock(ctx context.Context) ([]backorder.Stock, error) {
 		return nil, FormatError(err, "all stock", "")
 	}
 	return out, nil
+}
+
+// avoidRules is the stored form of a product's avoid rules: their JSON,
+// or "" (stored as NULL) for none.
+func avoidRules(rs backorder.AvoidRules) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

@@ -492,6 +492,16 @@ func (tx *Tx) CustomerBackordered(ctx context.Context, customerID string, skus [
 	return out, FormatError(rows.Err(), "customer backordered", "")
 }
 
+// BackorderStats counts the SKU's lines put on backorder at intake at or
+// after since, and those of them with any unit cancelled.
+func (tx *Tx) BackorderStats(ctx context.Context, sku string, since time.Time) (backorder.BackorderStats, error) {
+	var st backorder.BackorderStats
+	err := tx.queryRow(ctx, `SELECT count(*), coalesce(sum(l.cancelled > 0), 0)
+		FROM movements m JOIN order_lines l ON l.id = m.line_id
+		WHERE m.sku = ? AND m.kind = 'backorder' AND m.at >= ?`, sku, micros(since)).Scan(&st.Lines, &st.Cancelled)
+	return st, FormatError(err, "backorder stats", "")
+}
+
 // SetReleaseDate moves the ship-from date of a SKU's open pre-order units.
 func (tx *Tx) SetReleaseDate(ctx context.Context, sku, date string) error {
 	if _, err := tx.exec(ctx, `UPDATE order_lines SET available_from = ?

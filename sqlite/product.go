@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -10,9 +11,9 @@ import (
 
 const productColumns = `sku, name, price_cents, currency, status, release_date,
 	accept_backorders, max_backorder_per_customer, backorder_limit, split_policy, payment_timing,
-	on_hand, allocated, backordered, created_at, updated_at, supplier_id, lead_time_days`
+	on_hand, allocated, backordered, created_at, updated_at, supplier_id, lead_time_days, avoid_rules`
 
-const productWidth = 18
+const productWidth = 19
 
 func scanProduct(r *row) *backorder.Product {
 	p := &backorder.Product{
@@ -37,6 +38,11 @@ func scanProduct(r *row) *backorder.Product {
 	if d := r.intPtr(17); d != nil {
 		n := int(*d)
 		p.LeadTimeDays = &n
+	}
+	if s := r.str(18); s != "" {
+		// Written by PutProduct from a validated list; a list that does
+		// not decode leaves the product without avoid rules.
+		_ = json.Unmarshal([]byte(s), &p.AvoidRules)
 	}
 	p.Stock.SKU = p.SKU
 	return p
@@ -109,8 +115,8 @@ func (tx *Tx) ListProducts(ctx context.Context, f backorder.ProductFilter) ([]*b
 func (tx *Tx) PutProduct(ctx context.Context, p *backorder.Product) error {
 	rows, err := tx.query(ctx, `INSERT INTO products (sku, name, price_cents, currency, status, release_date,
 			accept_backorders, max_backorder_per_customer, backorder_limit, split_policy, payment_timing,
-			created_at, updated_at, supplier_id, lead_time_days)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			created_at, updated_at, supplier_id, lead_time_days, avoid_rules)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (sku) DO UPDATE SET
 			name = excluded.name, price_cents = excluded.price_cents, currency = excluded.currency,
 			status = excluded.status, release_date = excluded.release_date,
@@ -118,12 +124,13 @@ func (tx *Tx) PutProduct(ctx context.Context, p *backorder.Product) error {
 			max_backorder_per_customer = excluded.max_backorder_per_customer,
 			backorder_limit = excluded.backorder_limit, split_policy = excluded.split_policy,
 			payment_timing = excluded.payment_timing, updated_at = excluded.updated_at,
-			supplier_id = excluded.supplier_id, lead_time_days = excluded.lead_time_days
+			supplier_id = excluded.supplier_id, lead_time_days = excluded.lead_time_days,
+			avoid_rules = excluded.avoid_rules
 		RETURNING on_hand, allocated, backordered, created_at`,
 		p.SKU, p.Name, p.PriceCents, p.Currency, p.Status, nullStr(p.ReleaseDate),
 		nullBool(p.AcceptBackorders), nullInt(p.MaxBackorderPerCustomer), nullInt(p.BackorderLimit),
 		nullStr(p.SplitPolicy), nullStr(p.PaymentTiming), micros(p.CreatedAt), micros(p.UpdatedAt),
-		nullStr(p.SupplierID), leadTime(p.LeadTimeDays))
+		nullStr(p.SupplierID), leadTime(p.LeadTimeDays), avoidRules(p.AvoidRules))
 	if err != nil {
 		return FormatError(err, "put product", fmt.Sprintf("product %q", p.SKU))
 	}
@@ -217,4 +224,17 @@ func leadTime(d *int) any {
 		return nil
 	}
 	return int64(*d)
+}
+
+// avoidRules is the stored form of a product's avoid rules: their JSON,
+// or NULL for none.
+func avoidRules(rs backorder.AvoidRules) any {
+	if len(rs) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return nil
+	}
+	return string(b)
 }

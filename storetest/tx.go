@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) backorder.Store, opts Options) {
 		{"SaveLines", testTxSaveLines},
 		{"WaitingLines", testTxWaitingLines},
 		{"CustomerBackordered", testTxCustomerBackordered},
+		{"BackorderStats", testTxBackorderStats},
 		{"Promises", testTxPromises},
 		{"WaitingOnPurchaseOrders", testTxWaitingOnPurchaseOrders},
 		{"Demand", testTxDemand},
