@@ -11,21 +11,7 @@ import (
 // ExplainWaitingLines returns the query plan of WaitingLines.
 func (db *DB) ExplainWaitingLines(tb testing.TB) string {
 	tb.Helper()
-	rows, err := db.read.Query(`EXPLAIN QUERY PLAN `+waitingLinesQuery, "A", 0, 0, 0, 100)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			tb.Fatal(err)
-		}
-		b.WriteString(detail + "\n")
-	}
-	return b.String()
+	return db.explain(tb, waitingLinesQuery, "A", 0, 0, 0, 100)
 }
 
 // ExplainForecastReads returns the query plans of WaitingOnPurchaseOrders
