@@ -301,3 +301,30 @@ func testPromiseMargins(t *testing.T, open Opener, writers int) {
 	}
 	MustDated(t, svc)
 }
+
+// testQueueUndated: a line stored without a promise (before lines carried
+// one) is dated on the queue from the supply as it stands; a dated line
+// shows its stored promise.
+func testQueueUndated(t *testing.T, open Opener, writers int) {
+	store := open(t)
+	svc, _ := MustService(t, store, writers)
+	ctx := context.Background()
+	if _, _, err := svc.PutSupplier(ctx, &backorder.SupplierInput{ID: "ACME", Name: "Acme", LeadTimeDays: 30}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.PutProduct(ctx, &backorder.ProductInput{SKU: "U", Name: "U", PriceCents: 100, Currency: "USD", Status: backorder.StatusActive,
+		Supply: backorder.Supply{SupplierID: "ACME"}}); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, store, func(tx backorder.Tx) { mustInsertOrder(t, tx, "OLD", "cust", epoch.Add(-time.Hour), waiting("U", 2)) })
+	MustOrder(t, svc, "NEW", "U", 1)
+	page, err := svc.Queue(ctx, backorder.QueueFilter{SKU: "U", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Today is 2026-01-05: the lead time's 30 days, 3 days' buffer, 1 handling.
+	if len(page) != 2 || page[0].OrderID != "OLD" || page[0].ETA.Date != "2026-02-08" || page[0].ETA.Basis != backorder.BasisLeadTime ||
+		page[1].ETA != *MustOrderLine(t, svc, "NEW").ETA {
+		t.Fatalf("queue: %+v", page)
+	}
+}

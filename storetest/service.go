@@ -52,6 +52,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("QueueETA", func(t *testing.T) { t.Parallel(); testQueueETA(t, open, writers) })
 	t.Run("Promises", func(t *testing.T) { t.Parallel(); testPromises(t, open, writers) })
 	t.Run("PromiseMargins", func(t *testing.T) { t.Parallel(); testPromiseMargins(t, open, writers) })
+	t.Run("QueueUndated", func(t *testing.T) { t.Parallel(); testQueueUndated(t, open, writers) })
 	t.Run("AtRisk", func(t *testing.T) { t.Parallel(); testAtRisk(t, open, writers) })
 	t.Run("Forecast", func(t *testing.T) { t.Parallel(); testForecast(t, open, writers) })
 	t.Run("AvoidRules", func(t *testing.T) { t.Parallel(); testAvoidRules(t, open, writers) })
