@@ -133,6 +133,7 @@ func (s *Service) CommitStats() CommitStats {
 func write[T any](ctx context.Context, s *Service, skus []string, idem *Idempotency, fn func(ctx context.Context, tx *writeTx, now time.Time) (T, error)) (T, error) {
 	var res T
 	var outErr error
+	actor, audited := ActorFrom(ctx)
 	err := s.committer.Do(ctx, skus, func(ctx context.Context, tx *writeTx) error {
 		var zero T
 		res, outErr = zero, nil
@@ -164,6 +165,11 @@ func write[T any](ctx context.Context, s *Service, skus []string, idem *Idempote
 			return err
 		default:
 			res = r
+			if audited {
+				if err := tx.AppendAudit(ctx, []AuditEntry{NewAuditEntry(actor, now, "", idem)}); err != nil {
+					return err
+				}
+			}
 		}
 		if idem == nil {
 			return nil

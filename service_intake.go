@@ -22,6 +22,9 @@ func (s *Service) PlaceOrder(ctx context.Context, req *OrderRequest, idem *Idemp
 	}
 	skus := sortedUnique(req.Lines, func(l LineRequest) string { return l.SKU })
 	it := &intakeOp{req: req, skus: skus, idem: idem}
+	if a, ok := ActorFrom(ctx); ok {
+		it.actor = &a
+	}
 	if err := s.committer.Submit(ctx, &groupcommit.Write[*writeTx]{Keys: skus, Kind: s.intake, Arg: it}); err != nil {
 		return nil, err
 	}
@@ -30,9 +33,10 @@ func (s *Service) PlaceOrder(ctx context.Context, req *OrderRequest, idem *Idemp
 
 // intakeOp is one order request in the committer, with its outcome.
 type intakeOp struct {
-	req  *OrderRequest
-	skus []string
-	idem *Idempotency
+	req   *OrderRequest
+	skus  []string
+	idem  *Idempotency
+	actor *Actor // whom the audit log records the order as placed by, if anyone
 
 	res  *Order
 	err  error
@@ -211,6 +215,17 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 		}
 		if err := saveStock(ctx, tx, products, changed); err != nil {
 			return err
+		}
+		var audit []AuditEntry
+		for _, it := range todo {
+			if it.res != nil && it.actor != nil {
+				audit = append(audit, NewAuditEntry(*it.actor, now, it.res.ID, it.idem))
+			}
+		}
+		if len(audit) > 0 {
+			if err := tx.AppendAudit(ctx, audit); err != nil {
+				return err
+			}
 		}
 		for _, it := range todo {
 			if o := it.res; o != nil {

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) backorder.Store, opts Options) {
 		{"Product", testTxProduct},
 		{"ListProducts", testTxListProducts},
 		{"Suppliers", testTxSuppliers},
+		{"APIKeys", testTxAPIKeys},
+		{"Audit", testTxAudit},
 		{"PurchaseOrders", testTxPurchaseOrders},
 		{"Stock", testTxStock},
 		{"Order", testTxOrder},
