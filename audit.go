@@ -11,6 +11,7 @@ const (
 	ActorAPIKey     = "api_key"     // an API key (ID: the key's ID)
 	ActorUser       = "user"        // an operations user signed in to the dashboard
 	ActorSystem     = "system"      // the service itself, e.g. a scheduled policy
+	ActorCLI        = "cli"         // the backorder command, run by someone with the database
 )
 
 // Actor is who makes a change, and through which request, as the audit log

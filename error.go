@@ -19,6 +19,8 @@ const (
 	EIDEMPOTENCY  = "idempotency"        // an Idempotency-Key was reused with another request
 	EUNAVAILABLE  = "unavailable"        // the feature is switched off on this server
 	EMETHOD       = "method_not_allowed" // the path exists, but not with this method
+	EFORBIDDEN    = "forbidden"          // the credentials are good, but their scopes do not allow this
+	ERATELIMITED  = "rate_limited"       // the key made more requests than its rate limit allows
 )
 
 // Refusal rules: why an order line could not be promised. Wire API, like the codes.

@@ -15,6 +15,9 @@ func handleOrderCreate(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
+		if err := checkServerOwned(r, &req); err != nil {
+			return err
+		}
 		o, err := svc.PlaceOrder(r.Context(), &req, idem)
 		markReplayed(w, idem)
 		if err != nil {

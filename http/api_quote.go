@@ -15,6 +15,9 @@ func handleQuote(svc *backorder.Service) apiFunc {
 		if err := decodeBody(w, r, &req); err != nil {
 			return err
 		}
+		if err := checkServerOwned(r, &req); err != nil {
+			return err
+		}
 		q, err := svc.Quote(r.Context(), &req)
 		if err != nil {
 			return err

@@ -23,6 +23,8 @@ var codes = map[string]int{
 	backorder.EREFUSED:      http.StatusConflict,
 	backorder.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	backorder.EUNAUTHORIZED: http.StatusUnauthorized,
+	backorder.EFORBIDDEN:    http.StatusForbidden,
+	backorder.ERATELIMITED:  http.StatusTooManyRequests,
 	backorder.EUNAVAILABLE:  http.StatusNotFound,
 	backorder.EINTERNAL:     http.StatusInternalServerError,
 	EMETHOD:                 http.StatusMethodNotAllowed,

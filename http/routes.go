@@ -6,7 +6,8 @@ import (
 )
 
 // Route is one entry of the API: a method, a Go 1.22 ServeMux path pattern,
-// and its handler. Every /v1 route requires the admin bearer token.
+// and its handler. Every /v1 route requires the admin bearer token or an API
+// key whose scopes allow it (scope.go).
 type Route struct {
 	Method  string
 	Pattern string
@@ -66,6 +67,11 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/projection", api(handleProjection(svc))},
 		{"GET", "/v1/check", api(handleCheck(svc))},
 		{"GET", "/v1/stats", api(handleStats(svc))},
+
+		{"POST", "/v1/api-keys", api(handleAPIKeyCreate(svc))},
+		{"GET", "/v1/api-keys", api(handleAPIKeyList(svc))},
+		{"DELETE", "/v1/api-keys/{id}", api(handleAPIKeyRevoke(svc, cfg.auth))},
+		{"GET", "/v1/audit-log", api(handleAuditLog(svc))},
 
 		{"GET", "/v1/test-clock", api(handleTestClockGet(cfg.TestClock))},
 		{"POST", "/v1/test-clock/advance", api(handleTestClockAdvance(cfg.TestClock))},

@@ -1,5 +1,6 @@
 // Package http serves the backorder API: JSON over HTTP, with bearer-token
-// authentication, idempotent POSTs and one error shape. routes.go lists the
+// authentication (the admin token, or API keys with scopes: auth.go,
+// scope.go), idempotent POSTs and one error shape. routes.go lists the
 // whole surface; openapi.json describes it and is served at /v1/openapi.json.
 //
 // Handlers only decode the request, call one backorder.Service method and
@@ -7,12 +8,8 @@
 package http
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"log/slog"
 	"net/http"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/backorder/backorder"
@@ -31,6 +28,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+
+	auth *authenticator // set by NewServer
 }
 
 // NewServer returns the HTTP handler of the API.
@@ -39,11 +38,12 @@ func NewServer(cfg Config) http.Handler {
 		cfg.Logger = slog.Default()
 	}
 	mux := http.NewServeMux()
+	cfg.auth = newAuthenticator(cfg.Service, cfg.TokenHash, mux, cfg.Logger)
 	for _, rt := range Routes(cfg) {
 		mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
 	}
 	var h http.Handler = router{mux: mux, log: cfg.Logger}
-	h = authenticate(h, cfg.TokenHash, cfg.Logger)
+	h = cfg.auth.wrap(h)
 	return logRequests(h, cfg.Logger)
 }
 
@@ -106,35 +106,6 @@ func (p *probe) WriteHeader(code int) {
 	if p.code == 0 {
 		p.code = code
 	}
-}
-
-// authenticate requires the admin bearer token on every /v1 path, including
-// unknown ones, so the API's shape is not shown to strangers.
-func authenticate(next http.Handler, hash [32]byte, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := path.Clean("/" + r.URL.Path); p == "/v1" || strings.HasPrefix(p, "/v1/") {
-			if err := checkToken(r, hash); err != nil {
-				writeError(w, r, log, err)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// checkToken compares the bearer token's hash with the admin token's in
-// constant time.
-func checkToken(r *http.Request, hash [32]byte) error {
-	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	token = strings.TrimSpace(token)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return backorder.Errorf(backorder.EUNAUTHORIZED, "An Authorization header with a bearer token is required.")
-	}
-	got := sha256.Sum256([]byte(token))
-	if subtle.ConstantTimeCompare(got[:], hash[:]) != 1 {
-		return backorder.Errorf(backorder.EUNAUTHORIZED, "The bearer token is not valid.")
-	}
-	return nil
 }
 
 // logRequests writes one log line per request, and turns a panic in a

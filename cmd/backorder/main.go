@@ -1,4 +1,4 @@
-// Command backorder runs the backorder service: serve, demo, bench, check, simulate, version.
+// Command backorder runs the backorder service: serve, demo, bench, check, simulate, api-key, version.
 package main
 
 import (
@@ -29,6 +29,7 @@ Usage:
   backorder demo    [--db backorder.db]      load the source document's Widget Pro example
   backorder bench   [--db FILE|postgres://...] [--json]   print throughput figures
   backorder check   [--db backorder.db]      recompute quantities from the history
+  backorder api-key create|list|revoke ...   manage API keys with scopes (api-key alone for help)
   backorder simulate [--days 365] [--seed N] [--json]   a year of trading on the test clock: how often promises are kept
   backorder version
 
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSimulate(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		return runCheck(ctx, args[1:], getenv, stdout, stderr)
+	case "api-key":
+		return runAPIKey(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "backorder", Version)
 		return nil
