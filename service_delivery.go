@@ -407,8 +407,8 @@ func (s *Service) OrderMessages(ctx context.Context, orderID string, after int64
 // tries. Retrying a delivery to a disabled webhook endpoint enables the
 // endpoint again. Returns ENOTFOUND for an unknown delivery and ECONFLICT
 // for one that is not dead.
-func (s *Service) RetryDelivery(ctx context.Context, id int64) (*Delivery, error) {
-	return write(ctx, s, nil, nil, func(ctx context.Context, tx *writeTx, now time.Time) (*Delivery, error) {
+func (s *Service) RetryDelivery(ctx context.Context, id int64, idem *Idempotency) (*Delivery, error) {
+	return write(ctx, s, nil, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*Delivery, error) {
 		d, err := tx.Delivery(ctx, id)
 		if err != nil {
 			return nil, err
@@ -435,8 +435,9 @@ func (s *Service) RetryDelivery(ctx context.Context, id int64) (*Delivery, error
 }
 
 // CreateWebhookEndpoint registers an endpoint with a new secret, returned
-// this once. Returns EINVALID for a bad URL or event type.
-func (s *Service) CreateWebhookEndpoint(ctx context.Context, r *WebhookEndpointRequest) (*WebhookEndpoint, error) {
+// this once (and to a retry with the same Idempotency-Key). Returns
+// EINVALID for a bad URL or event type.
+func (s *Service) CreateWebhookEndpoint(ctx context.Context, r *WebhookEndpointRequest, idem *Idempotency) (*WebhookEndpoint, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -444,7 +445,7 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, r *WebhookEndpointR
 	if _, err := rand.Read(raw); err != nil {
 		return nil, err
 	}
-	return write(ctx, s, nil, nil, func(ctx context.Context, tx *writeTx, now time.Time) (*WebhookEndpoint, error) {
+	return write(ctx, s, nil, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*WebhookEndpoint, error) {
 		e := &WebhookEndpoint{URL: r.URL, Events: slices.Clone(r.Events), Secret: "whsec_" + hex.EncodeToString(raw), Status: EndpointEnabled, CreatedAt: now}
 		return e, tx.InsertWebhookEndpoint(ctx, e)
 	})
