@@ -100,7 +100,7 @@ type Worker struct {
 	poke   chan struct{}
 }
 
-// New starts a worker.
+// New starts a worker; its first pass comes after Interval, or on Poke.
 func New(cfg Config) *Worker {
 	if cfg.Renderer == nil {
 		cfg.Renderer = Plain{}
@@ -153,14 +153,14 @@ func (w *Worker) loop(ctx context.Context) {
 	t := time.NewTicker(w.cfg.Interval)
 	defer t.Stop()
 	for {
-		if _, err := w.Pass(ctx); err != nil && ctx.Err() == nil {
-			w.cfg.Logger.Error("notify: pass", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-w.poke:
+		}
+		if _, err := w.Pass(ctx); err != nil && ctx.Err() == nil {
+			w.cfg.Logger.Error("notify: pass", "err", err)
 		}
 	}
 }
