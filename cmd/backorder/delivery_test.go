@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -234,5 +235,76 @@ func TestDeliveryMulti_Postgres(t *testing.T) {
 		if d.Attempts != 1 {
 			t.Fatalf("delivery %d took %d attempts", d.ID, d.Attempts)
 		}
+	}
+}
+
+// TestDeliveryTimeline_TestClock is the source document's timeline through
+// `backorder serve --test-clock` and the API, as mails in Mailpit: the
+// confirmation on day 0, "still awaiting inventory" on day 7 (a row in the
+// store, due on the test clock), the date once a purchase order brings one,
+// the stock arrived, and shipped.
+func TestDeliveryTimeline_TestClock(t *testing.T) {
+	mp := mailpittest.Start(t)
+	bin := mustBuild(t)
+	p := mustStart(t, bin, "BACKORDER_DB="+filepath.Join(t.TempDir(), "timeline.db"), "BACKORDER_ADMIN_TOKEN="+testToken,
+		"BACKORDER_TEST_CLOCK=true", "BACKORDER_SMTP_URL=smtp://"+mp.SMTPAddr, "BACKORDER_MAIL_FROM=Shop <orders@shop.example>",
+		"BACKORDER_NOTIFY_INTERVAL=20ms")
+	c := &client{t: t, base: p.base, hc: &http.Client{Timeout: 30 * time.Second}}
+	mails := func(n int) []string {
+		t.Helper()
+		for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+			ms := mp.Messages(t)
+			if len(ms) >= n {
+				var subjects []string
+				for i := len(ms) - 1; i >= 0; i-- {
+					subjects = append(subjects, ms[i].Subject)
+				}
+				return subjects
+			}
+			if time.Since(start) > 30*time.Second {
+				t.Fatalf("%d mails after 30s, want %d", len(ms), n)
+			}
+		}
+	}
+	must := func(want int, method, path string, body any) {
+		t.Helper()
+		if st := c.do(method, path, body, nil); st != want {
+			t.Fatalf("%s %s: %d, want %d", method, path, st, want)
+		}
+	}
+	must(201, "PUT", "/v1/suppliers/ACME", map[string]any{"name": "Acme"})
+	must(201, "PUT", "/v1/products/MUG", map[string]any{"name": "Mug", "price_cents": 1200, "currency": "USD", "status": "active"})
+	must(201, "POST", "/v1/orders", map[string]any{"id": "T1", "customer": map[string]any{"id": "c", "email": "tia@example.com", "name": "Tia"},
+		"lines": []map[string]any{{"sku": "MUG", "quantity": 1}}})
+	mails(1)
+	must(200, "POST", "/v1/test-clock/advance", map[string]any{"days": 7})
+	mails(2)
+	var clock struct {
+		Now time.Time `json:"now"`
+	}
+	c.do("GET", "/v1/test-clock", nil, &clock)
+	expected := clock.Now.AddDate(0, 0, 20).Format(backorder.DateLayout)
+	must(201, "POST", "/v1/purchase-orders", map[string]any{"reference": "PO-1", "supplier_id": "ACME", "expected_at": expected,
+		"lines": []map[string]any{{"sku": "MUG", "quantity": 1}}})
+	mails(3)
+	must(201, "POST", "/v1/receipts", map[string]any{"sku": "MUG", "quantity": 1})
+	mails(4)
+	var fs struct {
+		Data []backorder.Fulfillment `json:"data"`
+	}
+	if st := c.do("GET", "/v1/fulfillments?order_id=T1", nil, &fs); st != 200 || len(fs.Data) != 1 {
+		t.Fatalf("fulfillments: %d %+v", st, fs.Data)
+	}
+	must(200, "POST", fmt.Sprintf("/v1/fulfillments/%d/ship", fs.Data[0].ID), map[string]any{"carrier": "UPS", "tracking": "1Z42"})
+	got := mails(5)
+	want := []string{"Your order T1 is confirmed: some items are on backorder", "Order T1: still awaiting inventory",
+		"Order T1: your expected ship date", "Order T1: your items have arrived and are being prepared", "Your order T1 has shipped!"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("mails=%q\nwant %q", got, want)
+	}
+	ms := mp.Messages(t)
+	date := mp.Message(t, ms[2].ID) // the third mail, newest first
+	if !strings.Contains(date.Text, "expected to ship by ") || date.To[0].Address != "tia@example.com" {
+		t.Fatalf("date mail to %v:\n%s", date.To, date.Text)
 	}
 }
