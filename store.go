@@ -184,6 +184,9 @@ type Tx interface {
 	// caller rolls back).
 	PutIdempotencyRecords(ctx context.Context, rs []*IdempotencyRecord) error
 
+	// DeliveryTx keeps deliveries, webhook endpoints and scheduled messages.
+	DeliveryTx
+
 	// LedgerSums sums the history per SKU, line, kind and (for
 	// allocations) reason, in one pass.
 	LedgerSums(ctx context.Context) ([]LedgerSum, error)

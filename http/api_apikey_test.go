@@ -42,7 +42,8 @@ func TestAPIKeys_EveryRoute(t *testing.T) {
 
 	allows := map[string]map[string]bool{ // scope → "METHOD pattern" it may use, besides the GETs readonly may
 		backorder.ScopeStorefront: {"GET /v1/openapi.json": true, "POST /v1/quotes": true, "POST /v1/orders": true,
-			"GET /v1/orders": true, "GET /v1/orders/{id}": true, "POST /v1/orders/{id}/cancel": true},
+			"GET /v1/orders": true, "GET /v1/orders/{id}": true, "POST /v1/orders/{id}/cancel": true,
+			"GET /v1/orders/{id}/messages": true},
 		backorder.ScopeWarehouse: {"GET /v1/openapi.json": true, "POST /v1/receipts": true, "GET /v1/receipts/{id}/allocations": true,
 			"POST /v1/adjustments": true, "POST /v1/purchase-orders": true, "GET /v1/purchase-orders": true,
 			"GET /v1/purchase-orders/at-risk": true, "GET /v1/purchase-orders/{id}": true, "PATCH /v1/purchase-orders/{id}": true,

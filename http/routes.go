@@ -51,6 +51,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/orders/{id}", api(handleOrderGet(svc))},
 		{"POST", "/v1/orders/{id}/cancel", api(handleOrderCancel(svc))},
 		{"POST", "/v1/orders/{id}/split-choice", api(handleOrderSplitChoice(svc))},
+		{"GET", "/v1/orders/{id}/messages", api(handleOrderMessages(svc))},
 
 		{"POST", "/v1/receipts", api(handleReceiptCreate(svc))},
 		{"GET", "/v1/receipts/{id}/allocations", api(handleReceiptAllocations(svc))},
@@ -63,6 +64,13 @@ func Routes(cfg Config) []Route {
 
 		{"GET", "/v1/movements", api(handleMovementList(svc))},
 		{"GET", "/v1/events", api(handleEventList(svc))},
+		{"GET", "/v1/deliveries", api(handleDeliveryList(svc))},
+		{"POST", "/v1/deliveries/{id}/retry", api(handleDeliveryRetry(svc))},
+		{"POST", "/v1/webhook-endpoints", api(handleWebhookEndpointCreate(svc))},
+		{"GET", "/v1/webhook-endpoints", api(handleWebhookEndpointList(svc))},
+		{"GET", "/v1/webhook-endpoints/{id}", api(handleWebhookEndpointGet(svc))},
+		{"DELETE", "/v1/webhook-endpoints/{id}", api(handleWebhookEndpointDelete(svc))},
+		{"GET", "/v1/webhook-endpoints/{id}/deliveries", api(handleWebhookEndpointDeliveries(svc))},
 		{"GET", "/v1/lost-demand", api(handleLostDemandList(svc))},
 		{"GET", "/v1/projection", api(handleProjection(svc))},
 		{"GET", "/v1/check", api(handleCheck(svc))},

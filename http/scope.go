@@ -14,11 +14,12 @@ import (
 var routeScopes = map[string][]string{
 	"GET /v1/openapi.json": {backorder.ScopeStorefront, backorder.ScopeWarehouse},
 
-	"POST /v1/quotes":             {backorder.ScopeStorefront},
-	"POST /v1/orders":             {backorder.ScopeStorefront},
-	"GET /v1/orders":              {backorder.ScopeStorefront},
-	"GET /v1/orders/{id}":         {backorder.ScopeStorefront},
-	"POST /v1/orders/{id}/cancel": {backorder.ScopeStorefront},
+	"POST /v1/quotes":              {backorder.ScopeStorefront},
+	"POST /v1/orders":              {backorder.ScopeStorefront},
+	"GET /v1/orders":               {backorder.ScopeStorefront},
+	"GET /v1/orders/{id}":          {backorder.ScopeStorefront},
+	"POST /v1/orders/{id}/cancel":  {backorder.ScopeStorefront},
+	"GET /v1/orders/{id}/messages": {backorder.ScopeStorefront},
 
 	"POST /v1/receipts":                      {backorder.ScopeWarehouse},
 	"GET /v1/receipts/{id}/allocations":      {backorder.ScopeWarehouse},

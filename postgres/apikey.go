@@ -73,15 +73,6 @@ func (tx *Tx) apiKeys(ctx context.Context, q string, args ...any) ([]*backorder.
 	return out, nil
 }
 
-// utcPtr copies a nullable time, in UTC.
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 // AppendAudit writes audit entries.
 func (tx *Tx) AppendAudit(ctx context.Context, es []backorder.AuditEntry) error {
 	if len(es) == 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/backorder/backorder"
 )
@@ -74,7 +73,7 @@ func (tx *Tx) apiKeys(ctx context.Context, q string, args ...any) ([]*backorder.
 		}
 		out = append(out, &backorder.APIKey{
 			ID: r.str(0), Name: r.str(1), Scopes: strings.Fields(r.str(2)), Prefix: r.str(3), Hash: r.str(4),
-			RateLimit: int(r.int(5)), CreatedAt: fromMicros(r.int(6)), LastUsedAt: timePtr(r, 7), RevokedAt: timePtr(r, 8),
+			RateLimit: int(r.int(5)), CreatedAt: fromMicros(r.int(6)), LastUsedAt: timePtr(r.intPtr(7)), RevokedAt: timePtr(r.intPtr(8)),
 		})
 	}
 	return out, FormatError(rows.Err(), "api keys", "")
@@ -122,13 +121,4 @@ func (tx *Tx) AuditLog(ctx context.Context, f backorder.AuditFilter) ([]backorde
 		})
 	}
 	return out, FormatError(rows.Err(), "audit log", "")
-}
-
-// timePtr reads a nullable time column.
-func timePtr(r *row, i int) *time.Time {
-	if p := r.intPtr(i); p != nil {
-		t := fromMicros(*p)
-		return &t
-	}
-	return nil
 }

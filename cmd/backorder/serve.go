@@ -11,10 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/backorder/backorder"
 	bohttp "github.com/backorder/backorder/http"
+	"github.com/backorder/backorder/notify"
+	"github.com/backorder/backorder/smtp"
 )
 
 // metaAdminToken is the meta key of the admin token's SHA-256, hex.
@@ -32,12 +36,18 @@ type server struct {
 	done   chan error
 	Token  string // set when this start generated the token
 	logger *slog.Logger
+	worker *notify.Worker
 }
 
 type serveConfig struct {
 	addr      string
 	dsn       string
 	testClock bool
+	// smtpURL and mailFrom configure email (BACKORDER_SMTP_URL,
+	// BACKORDER_MAIL_FROM); without smtpURL emails are rendered and kept.
+	smtpURL, mailFrom string
+	// notifyInterval and notifyLease pace the outbox worker (notify.Config).
+	notifyInterval, notifyLease time.Duration
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -46,6 +56,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address")
 	dsn := dbFlag(fs)
 	fs.BoolVar(&cfg.testClock, "test-clock", false, "enable /v1/test-clock to move time forward (demos and tests only)")
+	fs.StringVar(&cfg.smtpURL, "smtp-url", "", "SMTP server: smtp://user:pass@host:587 (STARTTLS), smtps://user:pass@host:465 (TLS), smtp://host:port (plain, no auth); empty: emails are rendered and kept")
+	fs.StringVar(&cfg.mailFrom, "mail-from", "", "From address of emails, such as \"Shop <orders@shop.example>\"")
+	fs.DurationVar(&cfg.notifyInterval, "notify-interval", time.Second, "how often the outbox worker looks for due deliveries")
+	fs.DurationVar(&cfg.notifyLease, "notify-lease", 2*time.Minute, "how long a claimed delivery is held before another worker may retry it")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -92,9 +106,16 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		fmt.Fprintf(stdout, "Admin API token (shown once, only its hash is stored):\n  %s\n", token)
 	}
 
+	if s.worker, err = startWorker(cfg, s.svc, logger); err != nil {
+		s.svc.Close()
+		db.close()
+		return nil, err
+	}
+
 	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version})
 	s.ln, err = net.Listen("tcp", cfg.addr)
 	if err != nil {
+		s.worker.Close()
 		s.svc.Close()
 		db.close()
 		return nil, err
@@ -118,11 +139,32 @@ func (s *server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
+	s.worker.Close()
 	s.svc.Close()
 	if cerr := s.db.close(); err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// startWorker starts the outbox worker: emails by SMTP when configured,
+// rendered and kept otherwise; webhooks signed and posted.
+func startWorker(cfg serveConfig, svc *backorder.Service, logger *slog.Logger) (*notify.Worker, error) {
+	wc := notify.Config{Service: svc, Interval: cfg.notifyInterval, Lease: cfg.notifyLease, Logger: logger}
+	if cfg.smtpURL != "" {
+		client, err := smtp.New(cfg.smtpURL, cfg.mailFrom)
+		if err != nil {
+			return nil, err
+		}
+		wc.Mailer = notify.MailerFunc(func(ctx context.Context, e notify.Email) error { return client.Send(ctx, smtp.Message(e)) })
+		if a, err := mail.ParseAddress(cfg.mailFrom); err == nil {
+			_, wc.MessageIDDomain, _ = strings.Cut(a.Address, "@")
+		}
+		logger.Info("email by SMTP", "from", cfg.mailFrom)
+	} else {
+		logger.Info("no SMTP server (BACKORDER_SMTP_URL): emails are rendered and kept, see GET /v1/orders/{id}/messages")
+	}
+	return notify.New(wc), nil
 }
 
 // adminTokenHash returns the hash the API checks bearer tokens against:
