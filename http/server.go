@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/backorder/backorder"
+	"github.com/backorder/backorder/mail"
 )
 
 // Config is what the server needs.
@@ -31,6 +32,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// Links signs the customer links of an order; the customer pages
+	// (/c/{token}) verify them under its secret. Nil: those pages answer
+	// 404 and previews show the sample links.
+	Links *mail.Linker
 }
 
 // NewServer returns the HTTP handler of the API.

@@ -26,6 +26,27 @@ func NewLinks(base string, secret []byte, orderID string, expires time.Time) Lin
 	return Links{View: u(backorder.LinkView), Cancel: u(backorder.LinkCancel), Choose: u(backorder.LinkChoose)}
 }
 
+// Linker makes the customer links of orders: signed under Secret, valid
+// for TTL from the time they are made, at BaseURL.
+type Linker struct {
+	BaseURL string
+	Secret  []byte
+	TTL     time.Duration
+}
+
+// DefaultLinkTTL is how long a customer link works: a backorder can wait
+// months, and each mail brings fresh links.
+const DefaultLinkTTL = 90 * 24 * time.Hour
+
+// Links returns the links of an order made at now.
+func (l *Linker) Links(orderID string, now time.Time) Links {
+	ttl := l.TTL
+	if ttl <= 0 {
+		ttl = DefaultLinkTTL
+	}
+	return NewLinks(l.BaseURL, l.Secret, orderID, now.Add(ttl))
+}
+
 // CustomerPath is the path of the customer page; a link is
 // base + CustomerPath + token.
 const CustomerPath = "/c/"
