@@ -363,3 +363,40 @@ func TestNewLinks(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRender renders the confirmation of the sample order with the
+// defaults: the cost of one message.
+func BenchmarkRender(b *testing.B) {
+	d := mail.Sample(mail.BackorderConfirmation)
+	set := mail.Defaults()
+	for b.Loop() {
+		if _, err := set.Render(mail.BackorderConfirmation, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoad parses the defaults with one edit, as a worker does when it
+// reads the edits afresh.
+func BenchmarkLoad(b *testing.B) {
+	edit, _ := mail.Default(mail.Shipped)
+	edit.Subject = "It shipped, {{.CustomerName}}"
+	src := source{&edit}
+	for b.Loop() {
+		if _, err := mail.Load(context.Background(), src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyLink checks one signed link.
+func BenchmarkVerifyLink(b *testing.B) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tok := backorder.SignLink(secret, backorder.LinkClaim{OrderID: "A-1", Purpose: backorder.LinkCancel, Expires: now.Add(time.Hour)})
+	for b.Loop() {
+		if _, err := backorder.VerifyLink(secret, tok, backorder.LinkCancel, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
