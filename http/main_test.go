@@ -15,11 +15,15 @@ import (
 
 	"github.com/backorder/backorder"
 	bohttp "github.com/backorder/backorder/http"
+	"github.com/backorder/backorder/mail"
 	"github.com/backorder/backorder/sqlite"
 )
 
 // testToken is the admin bearer token of every test server.
 const testToken = "s3cret-test-token"
+
+// testLinkSecret signs the customer links of every test server.
+var testLinkSecret = []byte("test-link-secret-0123456789abcdef")
 
 // testStart is the time every test clock starts at.
 var testStart = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
@@ -73,6 +77,7 @@ func mustOpenServer(tb testing.TB, clock backorder.Clock, tc *backorder.TestCloc
 		TestClock: tc,
 		Logger:    log,
 		Version:   "test",
+		Links:     &mail.Linker{Secret: testLinkSecret},
 	}))
 	tb.Cleanup(ts.Close)
 	return &Server{URL: ts.URL, Service: svc, TestClock: tc}

@@ -3,11 +3,15 @@ package http
 import (
 	"log/slog"
 	"net/http"
+
+	"github.com/backorder/backorder/http/customer"
+	"github.com/backorder/backorder/mail"
 )
 
 // Route is one entry of the API: a method, a Go 1.22 ServeMux path pattern,
 // and its handler. Every /v1 route requires the admin bearer token or an API
-// key whose scopes allow it (scope.go).
+// key whose scopes allow it (scope.go); the customer pages (/c/) take a
+// signed link instead.
 type Route struct {
 	Method  string
 	Pattern string
@@ -22,6 +26,10 @@ func Routes(cfg Config) []Route {
 		log = slog.Default()
 	}
 	api := func(fn apiFunc) http.Handler { return apiHandler{fn: fn, log: log} }
+	cust := customer.Config{Service: svc, Logger: log}
+	if cfg.Links != nil {
+		cust.Secret = cfg.Links.Secret
+	}
 	return []Route{
 		{"GET", "/healthz", api(handleHealth(cfg.Version))},
 		{"GET", "/v1/openapi.json", handleOpenAPI()},
@@ -80,6 +88,17 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/api-keys", api(handleAPIKeyList(svc))},
 		{"DELETE", "/v1/api-keys/{id}", api(handleAPIKeyRevoke(svc, cfg.auth))},
 		{"GET", "/v1/audit-log", api(handleAuditLog(svc))},
+		{"GET", "/v1/templates", api(handleTemplateList(svc))},
+		{"GET", "/v1/templates/{name}", api(handleTemplateGet(svc))},
+		{"PUT", "/v1/templates/{name}", api(handleTemplatePut(svc))},
+		{"DELETE", "/v1/templates/{name}", api(handleTemplateDelete(svc))},
+		{"POST", "/v1/templates/{name}/preview", api(handleTemplatePreview(svc, cfg.Links))},
+
+		// The customer pages: outside the admin token (authenticate guards
+		// /v1 only); the signed link in the path is the credential.
+		{"GET", mail.CustomerPath + "{token}", customer.Page(cust)},
+		{"POST", mail.CustomerPath + "{token}/cancel", customer.Cancel(cust)},
+		{"POST", mail.CustomerPath + "{token}/choose", customer.Choose(cust)},
 
 		{"GET", "/v1/test-clock", api(handleTestClockGet(cfg.TestClock))},
 		{"POST", "/v1/test-clock/advance", api(handleTestClockAdvance(cfg.TestClock))},

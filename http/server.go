@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/backorder/backorder"
+	"github.com/backorder/backorder/mail"
 )
 
 // Config is what the server needs.
@@ -30,6 +31,10 @@ type Config struct {
 	Version string
 
 	auth *authenticator // set by NewServer
+	// Links signs the customer links of an order; the customer pages
+	// (/c/{token}) verify them under its secret. Nil: those pages answer
+	// 404 and previews show the sample links.
+	Links *mail.Linker
 }
 
 // NewServer returns the HTTP handler of the API.

@@ -11,15 +11,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"time"
 
 	"github.com/backorder/backorder"
 	bohttp "github.com/backorder/backorder/http"
+	"github.com/backorder/backorder/mail"
 	"github.com/backorder/backorder/notify"
 	"github.com/backorder/backorder/smtp"
 )
+
+// metaLinkSecret is the meta key of the generated secret of customer
+// links, hex.
+const metaLinkSecret = "link_secret"
 
 // metaAdminToken is the meta key of the admin token's SHA-256, hex.
 const metaAdminToken = "admin_token_sha256"
@@ -27,14 +32,16 @@ const metaAdminToken = "admin_token_sha256"
 // server is a running service: the store, the domain service and the HTTP
 // listener. Tests start one on :0 and talk to Addr.
 type server struct {
-	db     *database
-	svc    *backorder.Service
-	http   *http.Server
-	ln     net.Listener
-	Addr   string
-	Clock  *backorder.TestClock
-	done   chan error
-	Token  string // set when this start generated the token
+	db    *database
+	svc   *backorder.Service
+	http  *http.Server
+	ln    net.Listener
+	Addr  string
+	Clock *backorder.TestClock
+	done  chan error
+	Token string // set when this start generated the token
+	// Links makes the customer links of orders, as the mails show them.
+	Links  *mail.Linker
 	logger *slog.Logger
 	worker *notify.Worker
 }
@@ -48,6 +55,10 @@ type serveConfig struct {
 	smtpURL, mailFrom string
 	// notifyInterval and notifyLease pace the outbox worker (notify.Config).
 	notifyInterval, notifyLease time.Duration
+	// baseURL, linkSecret and linkTTL make the customer links of mails.
+	baseURL    string
+	linkSecret string
+	linkTTL    time.Duration
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -60,6 +71,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.mailFrom, "mail-from", "", "From address of emails, such as \"Shop <orders@shop.example>\"")
 	fs.DurationVar(&cfg.notifyInterval, "notify-interval", time.Second, "how often the outbox worker looks for due deliveries")
 	fs.DurationVar(&cfg.notifyLease, "notify-lease", 2*time.Minute, "how long a claimed delivery is held before another worker may retry it")
+	fs.StringVar(&cfg.baseURL, "base-url", "", "the service's public address, which customer links in mails point at (default: http://localhost and the listen port)")
+	fs.StringVar(&cfg.linkSecret, "link-secret", "", "secret that signs customer links, at least 16 bytes (default: one generated and kept in the database)")
+	fs.DurationVar(&cfg.linkTTL, "link-ttl", mail.DefaultLinkTTL, "how long a customer link works")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -106,21 +120,31 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		fmt.Fprintf(stdout, "Admin API token (shown once, only its hash is stored):\n  %s\n", token)
 	}
 
-	if s.worker, err = startWorker(cfg, s.svc, logger); err != nil {
+	secret, err := linkSecret(ctx, s.svc, cfg.linkSecret)
+	if err != nil {
 		s.svc.Close()
 		db.close()
 		return nil, err
 	}
-
-	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version})
 	s.ln, err = net.Listen("tcp", cfg.addr)
 	if err != nil {
-		s.worker.Close()
 		s.svc.Close()
 		db.close()
 		return nil, err
 	}
 	s.Addr = s.ln.Addr().String()
+	s.Links = &mail.Linker{BaseURL: cfg.baseURL, Secret: secret, TTL: cfg.linkTTL}
+	if s.Links.BaseURL == "" {
+		_, port, _ := net.SplitHostPort(s.Addr)
+		s.Links.BaseURL = "http://localhost:" + port
+	}
+	if s.worker, err = startWorker(cfg, s.svc, s.Links, logger); err != nil {
+		s.ln.Close()
+		s.svc.Close()
+		db.close()
+		return nil, err
+	}
+	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version, Links: s.Links})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	go func() {
 		err := s.http.Serve(s.ln)
@@ -149,15 +173,16 @@ func (s *server) shutdown() error {
 
 // startWorker starts the outbox worker: emails by SMTP when configured,
 // rendered and kept otherwise; webhooks signed and posted.
-func startWorker(cfg serveConfig, svc *backorder.Service, logger *slog.Logger) (*notify.Worker, error) {
-	wc := notify.Config{Service: svc, Interval: cfg.notifyInterval, Lease: cfg.notifyLease, Logger: logger}
+func startWorker(cfg serveConfig, svc *backorder.Service, links *mail.Linker, logger *slog.Logger) (*notify.Worker, error) {
+	wc := notify.Config{Service: svc, Interval: cfg.notifyInterval, Lease: cfg.notifyLease, Logger: logger,
+		Renderer: mailRenderer{svc: svc, links: links}}
 	if cfg.smtpURL != "" {
 		client, err := smtp.New(cfg.smtpURL, cfg.mailFrom)
 		if err != nil {
 			return nil, err
 		}
 		wc.Mailer = notify.MailerFunc(func(ctx context.Context, e notify.Email) error { return client.Send(ctx, smtp.Message(e)) })
-		if a, err := mail.ParseAddress(cfg.mailFrom); err == nil {
+		if a, err := netmail.ParseAddress(cfg.mailFrom); err == nil {
 			_, wc.MessageIDDomain, _ = strings.Cut(a.Address, "@")
 		}
 		logger.Info("email by SMTP", "from", cfg.mailFrom)
@@ -201,4 +226,35 @@ func adminTokenHash(ctx context.Context, svc *backorder.Service, getenv func(str
 		return adminTokenHash(ctx, svc, getenv)
 	}
 	return hash, token, nil
+}
+
+// linkSecret returns the secret customer links are signed with: the
+// configured one (BACKORDER_LINK_SECRET); otherwise the stored one;
+// otherwise a new one is made and stored, so links outlive restarts and
+// every instance on one database signs alike (the first stored wins).
+func linkSecret(ctx context.Context, svc *backorder.Service, configured string) ([]byte, error) {
+	if configured != "" {
+		if len(configured) < backorder.MinLinkSecret {
+			return nil, fmt.Errorf("BACKORDER_LINK_SECRET must be at least %d bytes", backorder.MinLinkSecret)
+		}
+		return []byte(configured), nil
+	}
+	stored, err := svc.Meta(ctx, metaLinkSecret)
+	if backorder.ErrorCode(err) == backorder.ENOTFOUND {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return nil, err
+		}
+		stored, err = svc.AddMeta(ctx, metaLinkSecret, hex.EncodeToString(raw))
+		if err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	b, err := hex.DecodeString(stored)
+	if err != nil || len(b) < backorder.MinLinkSecret {
+		return nil, fmt.Errorf("stored link secret is damaged; set BACKORDER_LINK_SECRET")
+	}
+	return b, nil
 }
