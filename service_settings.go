@@ -13,6 +13,7 @@ func (s *Service) Settings(ctx context.Context) (*Settings, error) {
 			return nil, err
 		}
 		set.Promises = set.Promises.Filled() // settings stored before promises were
+		set.fillEnd()
 		return set, nil
 	})
 }
@@ -23,6 +24,7 @@ func (s *Service) PutSettings(ctx context.Context, in *Settings) (*Settings, err
 		return nil, err
 	}
 	in.Promises = in.Promises.Filled()
+	in.fillEnd()
 	// The priority rules order every queue and the margins date it: the SKUs with waiting lines
 	// are re-dated under their locks. A SKU whose first line waits from
 	// after this read is dated by intake under the new settings.

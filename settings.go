@@ -9,6 +9,13 @@ type Settings struct {
 	// AvoidRules are the avoid rules on for every product (avoid.go); a
 	// product's own entries override them. Empty by default.
 	AvoidRules AvoidRules `json:"avoid_rules"`
+	// AutoSplit are the thresholds of the auto split policy (autosplit.go).
+	AutoSplit AutoSplitSettings `json:"auto_split"`
+	// Stale is the stale backorder policy (stale.go); off by default.
+	Stale StaleSettings `json:"stale"`
+	// CancelReasons are the reason codes a cancellation may take
+	// (cancel_reason.go); empty: DefaultCancelReasons.
+	CancelReasons []string `json:"cancel_reasons,omitempty"`
 }
 
 // Defaults is the backorder policy of every product that does not say otherwise.
@@ -64,7 +71,10 @@ func DefaultSettings() Settings {
 			Wholesale: PriorityRule{Weight: 3, MinUnits: 100},
 			NeedBy:    PriorityRule{Weight: 8, WithinDays: 7},
 		},
-		Promises: PromiseSettings{}.Filled(),
+		Promises:      PromiseSettings{}.Filled(),
+		AutoSplit:     AutoSplitSettings{}.Filled(),
+		Stale:         StaleSettings{Action: StaleReview},
+		CancelReasons: DefaultCancelReasons(),
 	}
 }
 
@@ -77,7 +87,7 @@ func (s *Settings) Validate() error {
 		PaymentTiming:           s.Defaults.PaymentTiming,
 	}
 	if s.Defaults.SplitPolicy == "" {
-		return FieldErrorf(EINVALID, "defaults.split_policy", "Split policy is required: ship_available, ship_complete or customer_choice.")
+		return FieldErrorf(EINVALID, "defaults.split_policy", "Split policy is required: ship_available, ship_complete, customer_choice or auto.")
 	}
 	if s.Defaults.PaymentTiming == "" {
 		return FieldErrorf(EINVALID, "defaults.payment_timing", "Payment timing is required: at_order or at_ship.")
@@ -101,6 +111,15 @@ func (s *Settings) Validate() error {
 	}
 	if s.Priority.NeedBy.WithinDays < 0 || s.Priority.NeedBy.WithinDays > 3650 {
 		return FieldErrorf(EINVALID, "priority.need_by.within_days", "Within days must be between 0 and 3650.")
+	}
+	if err := s.AutoSplit.validate(); err != nil {
+		return err
+	}
+	if err := s.Stale.validate(); err != nil {
+		return err
+	}
+	if err := s.validateCancelReasons(); err != nil {
+		return err
 	}
 	return s.Promises.validate()
 }

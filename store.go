@@ -31,6 +31,8 @@ type Tx interface {
 	Commit() error
 	Rollback() error
 
+	EndTx
+
 	// Savepoint, RollbackTo and Release manage the savepoint that isolates one
 	// request inside a group commit.
 	Savepoint(ctx context.Context, name string) error
