@@ -15,6 +15,7 @@ import (
 
 	"github.com/backorder/backorder"
 	bohttp "github.com/backorder/backorder/http"
+	"github.com/backorder/backorder/internal/periodic"
 )
 
 // metaAdminToken is the meta key of the admin token's SHA-256, hex.
@@ -32,7 +33,12 @@ type server struct {
 	done   chan error
 	Token  string // set when this start generated the token
 	logger *slog.Logger
+	sweep  *periodic.Runner // the stale backorder sweep
 }
+
+// staleSweepInterval is how often serve runs the stale backorder sweep
+// (Service.SweepStale); with the test clock, every advance runs it too.
+const staleSweepInterval = time.Minute
 
 type serveConfig struct {
 	addr      string
@@ -100,6 +106,13 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		return nil, err
 	}
 	s.Addr = s.ln.Addr().String()
+	s.sweep = periodic.Start(context.WithoutCancel(ctx), staleSweepInterval, func(ctx context.Context) {
+		if res, err := s.svc.SweepStale(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("stale sweep", "err", err)
+		} else if res.Orders > 0 {
+			logger.Info("stale sweep", "orders", res.Orders, "lines", res.Lines)
+		}
+	})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	go func() {
 		err := s.http.Serve(s.ln)
@@ -118,6 +131,7 @@ func (s *server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
+	s.sweep.Close()
 	s.svc.Close()
 	if cerr := s.db.close(); err == nil {
 		err = cerr
