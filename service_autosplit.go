@@ -46,11 +46,20 @@ func (s *Service) resplit(ctx context.Context, tx *writeTx, ids []string, now ti
 	}
 	t := settings.AutoSplit.Thresholds()
 	slices.Sort(ids)
-	for _, id := range slices.Compact(ids) {
+	ids = slices.Compact(ids)
+	// The lines are read through Lines, which locks them on a store that
+	// locks rows: the write holds the lock of the SKU re-dated, not of the
+	// order's other SKUs, whose lines may be written meanwhile.
+	lines, err := tx.Lines(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
 		o, err := tx.Order(ctx, id)
 		if err != nil {
 			return err
 		}
+		o.Lines = lines[id]
 		if o.SplitPolicy != SplitAuto {
 			continue
 		}

@@ -38,6 +38,11 @@ func (tx *Tx) SplitDecision(ctx context.Context, orderID string) (*backorder.Spl
 	return &d, nil
 }
 
+var staleLinesQuery = `SELECT ` + packed(lineColumns+`, l.accepted_at, o.customer_id, coalesce(p.supplier_id, '')`) + `
+	FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.sku = l.sku
+	WHERE l.backordered > 0 AND l.accepted_at <= ? AND (l.accepted_at, l.id) > (?, ?)
+	ORDER BY l.accepted_at, l.id LIMIT ?`
+
 // StaleLines returns a page of the waiting lines of orders accepted at or
 // before q.Before, oldest first, from the partial index of waiting lines
 // by acceptance time.
@@ -46,10 +51,7 @@ func (tx *Tx) StaleLines(ctx context.Context, q backorder.StaleQuery) ([]backord
 	if !q.After.AcceptedAt.IsZero() {
 		after = micros(q.After.AcceptedAt)
 	}
-	rows, err := tx.query(ctx, `SELECT `+packed(lineColumns+`, l.accepted_at, o.customer_id, coalesce(p.supplier_id, '')`)+`
-		FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.sku = l.sku
-		WHERE l.backordered > 0 AND l.accepted_at <= ? AND (l.accepted_at, l.id) > (?, ?)
-		ORDER BY l.accepted_at, l.id LIMIT ?`, micros(q.Before), after, q.After.LineID, limit(q.Limit))
+	rows, err := tx.query(ctx, staleLinesQuery, micros(q.Before), after, q.After.LineID, limit(q.Limit))
 	if err != nil {
 		return nil, FormatError(err, "stale lines", "")
 	}
@@ -77,12 +79,14 @@ func (tx *Tx) InsertCancellations(ctx context.Context, cs []backorder.Cancellati
 	return nil
 }
 
+const cancellationSumsQuery = `SELECT reason_code, sku, currency, count(*), sum(units), sum(value_cents)
+	FROM cancellations WHERE at >= ? AND at < ?
+	GROUP BY reason_code, sku, currency ORDER BY reason_code, sku, currency`
+
 // CancellationSums sums the records of the window [from, to) per reason
 // code, SKU and currency, reading the window by its time index.
 func (tx *Tx) CancellationSums(ctx context.Context, from, to time.Time) ([]backorder.CancellationSum, error) {
-	rows, err := tx.query(ctx, `SELECT reason_code, sku, currency, count(*), sum(units), sum(value_cents)
-		FROM cancellations WHERE at >= ? AND at < ?
-		GROUP BY reason_code, sku, currency ORDER BY reason_code, sku, currency`, micros(from), micros(to))
+	rows, err := tx.query(ctx, cancellationSumsQuery, micros(from), micros(to))
 	if err != nil {
 		return nil, FormatError(err, "cancellation sums", "")
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,109 @@ func testBackorderEnd(t *testing.T, open Opener, writers int) {
 	t.Run("AutoSplit", func(t *testing.T) { t.Parallel(); testAutoSplit(t, open, writers) })
 	t.Run("StalePolicy", func(t *testing.T) { t.Parallel(); testStalePolicy(t, open, writers) })
 	t.Run("CancellationReasons", func(t *testing.T) { t.Parallel(); testCancellationReasons(t, open, writers) })
+	t.Run("Concurrent", func(t *testing.T) { t.Parallel(); testBackorderEndConcurrent(t, open, writers) })
+}
+
+// testBackorderEndConcurrent: auto split orders, receipts, purchase order
+// date moves (re-taking decisions), cancellations with reason codes and
+// stale sweeps, all at once; then every invariant holds, each auto order's
+// split choice is its recorded decision, and every cancelled unit has its
+// record.
+func testBackorderEndConcurrent(t *testing.T, open Opener, writers int) {
+	svc, clock := MustService(t, open(t), writers)
+	ctx := context.Background()
+	set := backorder.DefaultSettings()
+	set.AutoSplit = backorder.AutoSplitSettings{WaitDays: ptr(7), ShipmentCostCents: ptr(int64(300)), MaxCostPercent: ptr(10)}
+	set.Stale = backorder.StaleSettings{AfterDays: 3, Action: backorder.StaleCancel}
+	if _, err := svc.PutSettings(ctx, &set); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.PutSupplier(ctx, &backorder.SupplierInput{ID: "ACME", Name: "Acme", LeadTimeDays: 20}); err != nil {
+		t.Fatal(err)
+	}
+	putProduct(t, svc, "A", 1000, "ACME", backorder.SplitAuto, 5)
+	putProduct(t, svc, "B", 1000, "ACME", backorder.SplitAuto, 0)
+	po, err := svc.CreatePurchaseOrder(ctx, &backorder.PurchaseOrderRequest{Reference: "PO", SupplierID: "ACME", ExpectedAt: "2026-01-07",
+		Lines: []backorder.POLineRequest{{SKU: "B", Quantity: 1000}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 24
+	errs := make(chan error, 4*n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(4)
+		go func() {
+			defer wg.Done()
+			req := orderReq(fmt.Sprint("C", i), "c", "A", int64(1+i%3))
+			req.Lines = append(req.Lines, backorder.LineRequest{SKU: "B", Quantity: int64(1 + i%2)})
+			if _, err := svc.PlaceOrder(ctx, req, nil); err != nil {
+				errs <- err
+				return
+			}
+			if i%3 == 0 {
+				_, err := svc.CancelOrder(ctx, fmt.Sprint("C", i), &backorder.CancelRequest{Reason: "r", ReasonCode: backorder.ReasonTooSlow, Lines: []backorder.CancelLine{{SKU: "B", Quantity: 1}}}, nil)
+				if err != nil && backorder.ErrorCode(err) != backorder.ECONFLICT {
+					errs <- err
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: "A", Quantity: 1}, nil); err != nil {
+				errs <- err
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			date := "2026-01-07"
+			if i%2 == 0 {
+				date = "2026-03-01"
+			}
+			if _, err := svc.ReschedulePurchaseOrder(ctx, po.ID, date); err != nil {
+				errs <- err
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if i%4 == 0 {
+				clock.Advance(24 * time.Hour)
+			}
+			if _, err := svc.SweepStale(ctx); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	MustCheck(t, svc)
+	os, err := svc.Orders(ctx, backorder.OrderFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cancelled int64
+	for _, o := range os {
+		full, err := svc.Order(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full.SplitDecision == nil || full.SplitChoice != full.SplitDecision.Choice {
+			t.Fatalf("order %s: choice %q, decision %+v", o.ID, full.SplitChoice, full.SplitDecision)
+		}
+		for _, l := range full.Lines {
+			cancelled += l.Cancelled
+		}
+	}
+	rep, err := svc.CancellationReport(ctx, epoch, clock.Now().Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Units != cancelled {
+		t.Fatalf("report: %d units cancelled; the lines say %d", rep.Total.Units, cancelled)
+	}
 }
 
 // testTxSplitDecision: a decision is stored, read back as stored, and
