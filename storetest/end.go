@@ -359,6 +359,24 @@ func testAutoSplit(t *testing.T, open Opener, writers int) {
 	// At intake too: the rest is near, so wait.
 	placeLines(t, svc, "NEAR", line("A", 3), line("B", 2))
 	mustDecision(t, svc, "NEAR", backorder.SplitShipComplete, backorder.AutoWaitShort, 0)
+	// The wait threshold exactly: 6 days away is not more than 6 (wait),
+	// and is more than 5 (ship now).
+	set.AutoSplit.WaitDays = ptr(6)
+	if _, err := svc.PutSettings(ctx, &set); err != nil {
+		t.Fatal(err)
+	}
+	placeLines(t, svc, "SIX", line("A", 3), line("B", 2))
+	mustDecision(t, svc, "SIX", backorder.SplitShipComplete, backorder.AutoWaitShort, 0)
+	set.AutoSplit.WaitDays = ptr(5)
+	if _, err := svc.PutSettings(ctx, &set); err != nil {
+		t.Fatal(err)
+	}
+	placeLines(t, svc, "FIVE", line("A", 3), line("B", 2))
+	mustDecision(t, svc, "FIVE", backorder.SplitShipAvailable, backorder.AutoShipNow, 3)
+	set.AutoSplit.WaitDays = ptr(7)
+	if _, err := svc.PutSettings(ctx, &set); err != nil {
+		t.Fatal(err)
+	}
 
 	// The purchase order slips to 2026-03-01: the rest is far again. NEAR
 	// (cheap) ships its A units now; COSTLY and EVEN still wait.
@@ -378,7 +396,7 @@ func testAutoSplit(t *testing.T, open Opener, writers int) {
 	if _, err := svc.ReceivePurchaseOrder(ctx, po.ID, &backorder.POReceiptRequest{Lines: []backorder.POLineRequest{{SKU: "B", Quantity: 20}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"COSTLY", "EVEN"} {
+	for _, id := range []string{"COSTLY", "EVEN", "SIX"} {
 		o, err := svc.Order(ctx, id)
 		if err != nil {
 			t.Fatal(err)
