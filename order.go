@@ -100,25 +100,26 @@ func linesField(i int, name string) string {
 
 // Order is an accepted order with its lines.
 type Order struct {
-	ID          string   `json:"id"`
-	Seq         int64    `json:"seq"`
-	Customer    Customer `json:"customer"`
-	Shipping    string   `json:"shipping"`
-	NeedBy      string   `json:"need_by,omitempty"`
-	SplitPolicy string   `json:"split_policy"`
-	SplitChoice string   `json:"split_choice,omitempty"`
-	// SplitDecision is the auto split policy's decision and its reason
-	// (DecideSplit), on orders under that policy.
-	SplitDecision *SplitDecision `json:"split_decision,omitempty"`
-	Status        string         `json:"status"`
-	AcceptedAt    time.Time      `json:"accepted_at"`
-	Units         int64          `json:"units"`
+	ID          string    `json:"id"`
+	Seq         int64     `json:"seq"`
+	Customer    Customer  `json:"customer"`
+	Shipping    string    `json:"shipping"`
+	NeedBy      string    `json:"need_by,omitempty"`
+	SplitPolicy string    `json:"split_policy"`
+	SplitChoice string    `json:"split_choice,omitempty"`
+	Status      string    `json:"status"`
+	AcceptedAt  time.Time `json:"accepted_at"`
+	Units       int64     `json:"units"`
 	// ETA is the order's promise date from its waiting lines (OrderETA).
 	ETA         *ETA         `json:"eta,omitempty"`
 	LineCount   int          `json:"-"`
 	Lines       []*Line      `json:"lines"`
 	Refused     []Refusal    `json:"refused,omitempty"`
 	Allocations []Allocation `json:"allocations,omitempty"`
+
+	// SplitDecision is the auto split policy's decision and its reason
+	// (DecideSplit), on orders under that policy.
+	SplitDecision *SplitDecision `json:"split_decision,omitempty"`
 }
 
 // Line is one line of an order. Always:
