@@ -12,6 +12,7 @@ const (
 	ActorUser       = "user"        // an operations user signed in to the dashboard
 	ActorSystem     = "system"      // the service itself, e.g. a scheduled policy
 	ActorCLI        = "cli"         // the backorder command, run by someone with the database
+	ActorCustomer   = "customer"    // the customer, through a signed link (ID: the order's)
 )
 
 // Actor is who makes a change, and through which request, as the audit log

@@ -6,10 +6,17 @@ import (
 )
 
 // CancelRequest is the body of a cancellation: the whole order when Lines is
-// empty, otherwise some units of some lines.
+// empty, otherwise some units of some lines. ReasonCode is one of the
+// settings' reason codes (CancelReasonCodes); empty records other.
 type CancelRequest struct {
-	Reason string       `json:"reason"`
-	Lines  []CancelLine `json:"lines,omitempty"`
+	Reason     string       `json:"reason"`
+	ReasonCode string       `json:"reason_code,omitempty"`
+	Lines      []CancelLine `json:"lines,omitempty"`
+
+	// waitingOnly limits each named line to its units still waiting when
+	// the cancellation runs, and drops the lines with none (the stale
+	// policy cancels waiting units only).
+	waitingOnly bool
 }
 
 // CancelLine names units to cancel: a line by ID or the order's lines of a

@@ -97,6 +97,7 @@ type OrderAllocatedPayload struct {
 type OrderCancelledPayload struct {
 	Versioned
 	Reason         string       `json:"reason"`
+	ReasonCode     string       `json:"reason_code"`
 	Lines          []CancelLine `json:"lines,omitempty"`
 	Cancelled      []EventLine  `json:"cancelled"`
 	Status         string       `json:"status"`

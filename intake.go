@@ -167,9 +167,10 @@ func backorderRule(p *Product, pol EffectivePolicy, back, customerWaiting int64,
 
 // strongerSplit combines the split policies of an order's products: one product
 // that ships complete makes the order ship complete; one that leaves the choice
-// to the customer makes the order wait for it; otherwise ship what is available.
+// to the customer makes the order wait for it; one that decides by cost and
+// wait (auto) makes the order decide; otherwise ship what is available.
 func strongerSplit(a, b string) string {
-	rank := map[string]int{"": 0, SplitShipAvailable: 1, SplitCustomerChoice: 2, SplitShipComplete: 3}
+	rank := map[string]int{"": 0, SplitShipAvailable: 1, SplitAuto: 2, SplitCustomerChoice: 3, SplitShipComplete: 4}
 	if rank[b] > rank[a] {
 		return b
 	}

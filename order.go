@@ -116,6 +116,10 @@ type Order struct {
 	Lines       []*Line      `json:"lines"`
 	Refused     []Refusal    `json:"refused,omitempty"`
 	Allocations []Allocation `json:"allocations,omitempty"`
+
+	// SplitDecision is the auto split policy's decision and its reason
+	// (DecideSplit), on orders under that policy.
+	SplitDecision *SplitDecision `json:"split_decision,omitempty"`
 }
 
 // Line is one line of an order. Always:

@@ -17,6 +17,7 @@ const (
 	SplitShipAvailable  = "ship_available"  // ship what is allocated now, the rest later
 	SplitShipComplete   = "ship_complete"   // wait and ship the whole order together
 	SplitCustomerChoice = "customer_choice" // wait until the customer chooses one of the above
+	// SplitAuto (autosplit.go) decides between the first two by cost and wait.
 )
 
 // Payment timings.
@@ -183,9 +184,9 @@ func (p Policy) validate(prefix string) error {
 		return FieldErrorf(EINVALID, prefix+"backorder_limit", "Backorder limit must be between 0 and %d, or null for no limit.", MaxStockQuantity)
 	}
 	switch p.SplitPolicy {
-	case "", SplitShipAvailable, SplitShipComplete, SplitCustomerChoice:
+	case "", SplitShipAvailable, SplitShipComplete, SplitCustomerChoice, SplitAuto:
 	default:
-		return FieldErrorf(EINVALID, prefix+"split_policy", "Split policy must be ship_available, ship_complete or customer_choice.")
+		return FieldErrorf(EINVALID, prefix+"split_policy", "Split policy must be ship_available, ship_complete, customer_choice or auto.")
 	}
 	switch p.PaymentTiming {
 	case "", PaymentAtOrder, PaymentAtShip:

@@ -16,8 +16,24 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 		return nil, err
 	}
 	return writeOrder(ctx, s, id, idem, func(ctx context.Context, tx *writeTx, now time.Time, o *Order, skus []string) (*Order, error) {
+		settings, err := tx.Settings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		code, err := ResolveReasonCode(req.ReasonCode, settings.CancelReasonCodes())
+		if err != nil {
+			return nil, err
+		}
+		if req.waitingOnly {
+			if req = waitingUnits(o, req); len(req.Lines) == 0 {
+				return o, nil
+			}
+		}
 		plan, err := PlanCancel(o, req)
 		if err != nil {
+			return nil, err
+		}
+		if err := tx.InsertCancellations(ctx, Cancellations(plan, o.ID, code, now)); err != nil {
 			return nil, err
 		}
 		products, err := tx.ProductsBySKU(ctx, skus)
@@ -90,7 +106,7 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 		for i, c := range plan {
 			cancelled[i] = c.Line
 		}
-		e, err := NewEvent(now, o.ID, "", &OrderCancelledPayload{Reason: req.Reason, Lines: req.Lines, Cancelled: eventLines(cancelled), Status: o.DeriveStatus(), FulfillmentIDs: fulfillmentIDs(fs)})
+		e, err := NewEvent(now, o.ID, "", &OrderCancelledPayload{Reason: req.Reason, ReasonCode: code, Lines: req.Lines, Cancelled: eventLines(cancelled), Status: o.DeriveStatus(), FulfillmentIDs: fulfillmentIDs(fs)})
 		if err != nil {
 			return nil, err
 		}

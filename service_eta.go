@@ -110,6 +110,7 @@ func (s *Service) redatePromiser(ctx context.Context, tx *writeTx, p *Product, a
 	}
 	var save []*Line
 	var events []Event
+	var auto []string // orders under the auto split policy whose lines were re-dated
 	flush := func() error {
 		if len(save) > 0 {
 			if err := tx.SavePromises(ctx, save); err != nil {
@@ -134,6 +135,9 @@ func (s *Service) redatePromiser(ctx context.Context, tx *writeTx, p *Product, a
 				l.FirstPromise = promise.Date
 			}
 			save = append(save, l)
+			if e.Order.SplitPolicy == SplitAuto {
+				auto = append(auto, e.Order.ID)
+			}
 		}
 		if moved && had != nil {
 			ev, err := NewEvent(now, e.Order.ID, p.SKU, &ETAChangedPayload{LineID: l.ID, Old: *had, New: promise, FirstPromise: l.FirstPromise})
@@ -152,7 +156,11 @@ func (s *Service) redatePromiser(ctx context.Context, tx *writeTx, p *Product, a
 	if err != nil {
 		return nil, err
 	}
-	return pr, flush()
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	// An auto split decision rests on the promise dates: take it again.
+	return pr, s.resplit(ctx, tx, auto, now)
 }
 
 // redateSKUs re-dates the waiting lines of the given SKUs (redate), each

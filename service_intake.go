@@ -167,6 +167,7 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 				backorderedInRun[req.Customer.ID][l.SKU] += l.Backordered
 			}
 		}
+		decideAtIntake(o, settings, now)
 		it.res, it.keep = o, true
 		it.fs = PlanFulfillment(o, now)
 		orders = append(orders, o)
@@ -180,6 +181,9 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 	}
 	if len(orders) > 0 {
 		if err := tx.InsertOrders(ctx, orders); err != nil {
+			return err
+		}
+		if err := putDecisions(ctx, tx, orders); err != nil {
 			return err
 		}
 		if err := s.redateWalked(ctx, tx, dates, products, orders, now); err != nil {

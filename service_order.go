@@ -22,6 +22,9 @@ func (s *Service) Order(ctx context.Context, id string) (*Order, error) {
 		for _, m := range moves {
 			o.Allocations = append(o.Allocations, Allocation{OrderID: m.OrderID, LineID: m.LineID, SKU: m.SKU, Quantity: m.Quantity, Reason: m.Reason, At: m.At})
 		}
+		if err := withDecision(ctx, tx, o); err != nil {
+			return nil, err
+		}
 		o.Derive()
 		return o, nil
 	})

@@ -14,6 +14,7 @@ func (s *Service) Settings(ctx context.Context) (*Settings, error) {
 		}
 		set.Promises = set.Promises.Filled() // settings stored before promises were
 		set.Notifications = set.Notifications.Filled()
+		set.fillEnd()
 		return set, nil
 	})
 }
@@ -25,6 +26,7 @@ func (s *Service) PutSettings(ctx context.Context, in *Settings) (*Settings, err
 	}
 	in.Promises = in.Promises.Filled()
 	in.Notifications = in.Notifications.Filled()
+	in.fillEnd()
 	// The priority rules order every queue and the margins date it: the SKUs with waiting lines
 	// are re-dated under their locks. A SKU whose first line waits from
 	// after this read is dated by intake under the new settings.

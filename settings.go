@@ -11,6 +11,13 @@ type Settings struct {
 	AvoidRules AvoidRules `json:"avoid_rules"`
 	// Notifications say which moments email the customer (delivery.go).
 	Notifications NotificationSettings `json:"notifications"`
+	// AutoSplit are the thresholds of the auto split policy (autosplit.go).
+	AutoSplit AutoSplitSettings `json:"auto_split"`
+	// Stale is the stale backorder policy (stale.go); off by default.
+	Stale StaleSettings `json:"stale"`
+	// CancelReasons are the reason codes a cancellation may take
+	// (cancel_reason.go); empty: DefaultCancelReasons.
+	CancelReasons []string `json:"cancel_reasons,omitempty"`
 }
 
 // Defaults is the backorder policy of every product that does not say otherwise.
@@ -68,6 +75,9 @@ func DefaultSettings() Settings {
 		},
 		Promises:      PromiseSettings{}.Filled(),
 		Notifications: NotificationSettings{}.Filled(),
+		AutoSplit:     AutoSplitSettings{}.Filled(),
+		Stale:         StaleSettings{Action: StaleReview},
+		CancelReasons: DefaultCancelReasons(),
 	}
 }
 
@@ -80,7 +90,7 @@ func (s *Settings) Validate() error {
 		PaymentTiming:           s.Defaults.PaymentTiming,
 	}
 	if s.Defaults.SplitPolicy == "" {
-		return FieldErrorf(EINVALID, "defaults.split_policy", "Split policy is required: ship_available, ship_complete or customer_choice.")
+		return FieldErrorf(EINVALID, "defaults.split_policy", "Split policy is required: ship_available, ship_complete, customer_choice or auto.")
 	}
 	if s.Defaults.PaymentTiming == "" {
 		return FieldErrorf(EINVALID, "defaults.payment_timing", "Payment timing is required: at_order or at_ship.")
@@ -106,6 +116,15 @@ func (s *Settings) Validate() error {
 		return FieldErrorf(EINVALID, "priority.need_by.within_days", "Within days must be between 0 and 3650.")
 	}
 	if err := s.Notifications.validate(); err != nil {
+		return err
+	}
+	if err := s.AutoSplit.validate(); err != nil {
+		return err
+	}
+	if err := s.Stale.validate(); err != nil {
+		return err
+	}
+	if err := s.validateCancelReasons(); err != nil {
 		return err
 	}
 	return s.Promises.validate()

@@ -34,6 +34,7 @@ type Tx interface {
 	Rollback() error
 
 	APIKeyTx
+	EndTx
 
 	// Savepoint, RollbackTo and Release manage the savepoint that isolates one
 	// request inside a group commit.

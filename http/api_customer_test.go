@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -155,6 +156,28 @@ func TestCustomerPage(t *testing.T) {
 		}
 		if !found {
 			t.Fatalf("no cancel movement of A-1 in %+v", ms.Data)
+		}
+		// The cancellation takes the listed reason as its code, and the
+		// audit log records the customer, never the link's token.
+		var evs Page[backorder.Event]
+		s.MustDo(t, http.StatusOK, "GET", "/v1/events?limit=1000", nil, &evs)
+		var codes []string
+		for _, e := range evs.Data {
+			if e.Kind == backorder.EventOrderCancelled && e.OrderID == "A-1" {
+				var p backorder.OrderCancelledPayload
+				if err := json.Unmarshal(e.Payload, &p); err != nil {
+					t.Fatal(err)
+				}
+				codes = append(codes, p.ReasonCode)
+			}
+		}
+		if len(codes) != 1 || codes[0] != "too_slow" {
+			t.Fatalf("reason codes of A-1's cancellation=%v, want [too_slow]", codes)
+		}
+		var audit Page[backorder.AuditEntry]
+		s.MustDo(t, http.StatusOK, "GET", "/v1/audit-log?actor=A-1", nil, &audit)
+		if len(audit.Data) != 1 || audit.Data[0].Actor.Kind != backorder.ActorCustomer || audit.Data[0].Path != "/c/{token}/cancel" {
+			t.Fatalf("audit of A-1=%+v, want the customer's cancel, without the token", audit.Data)
 		}
 		// Cancelling again finds nothing open.
 		resp = s.page(t, "POST", cancel+"/cancel", url.Values{"reason": {"other"}})

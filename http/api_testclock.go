@@ -41,10 +41,11 @@ func handleTestClockGet(c *backorder.TestClock) apiFunc {
 	}
 }
 
-// handleTestClockAdvance moves the test clock forward. The clock lives in
+// handleTestClockAdvance moves the test clock forward, then runs the
+// time-based work that is due at the new time (Service.SweepStale). The clock lives in
 // memory, not in the store, so this route keeps its own Idempotency-Key
 // outcomes, in memory too: a retried advance moves the clock once.
-func handleTestClockAdvance(c *backorder.TestClock) apiFunc {
+func handleTestClockAdvance(svc *backorder.Service, c *backorder.TestClock) apiFunc {
 	var mu sync.Mutex
 	done := map[string]clockReplay{} // Idempotency-Key -> outcome
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -81,6 +82,11 @@ func handleTestClockAdvance(c *backorder.TestClock) apiFunc {
 				clear(done)
 			}
 			done[idem.Key] = clockReplay{hash: idem.Hash, reply: reply}
+		}
+		// The clock has moved (a retry with the key is a replay): a sweep
+		// that fails is reported, and the next advance or sweep runs it again.
+		if _, err := svc.SweepStale(r.Context()); err != nil {
+			return err
 		}
 		writeJSON(w, http.StatusOK, reply)
 		return nil

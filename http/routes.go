@@ -65,6 +65,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/receipts/{id}/allocations", api(handleReceiptAllocations(svc))},
 		{"POST", "/v1/adjustments", api(handleAdjustmentCreate(svc))},
 		{"GET", "/v1/backorders", api(handleBackorderQueue(svc))},
+		{"GET", "/v1/backorders/review", api(handleBackorderReview(svc))},
 
 		{"GET", "/v1/fulfillments", api(handleFulfillmentList(svc))},
 		{"GET", "/v1/fulfillments/{id}", api(handleFulfillmentGet(svc))},
@@ -81,6 +82,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/webhook-endpoints/{id}/deliveries", api(handleWebhookEndpointDeliveries(svc))},
 		{"GET", "/v1/lost-demand", api(handleLostDemandList(svc))},
 		{"GET", "/v1/projection", api(handleProjection(svc))},
+		{"GET", "/v1/reports/cancellations", api(handleCancellationReport(svc))},
 		{"GET", "/v1/check", api(handleCheck(svc))},
 		{"GET", "/v1/stats", api(handleStats(svc))},
 
@@ -101,6 +103,6 @@ func Routes(cfg Config) []Route {
 		{"POST", mail.CustomerPath + "{token}/choose", customer.Choose(cust)},
 
 		{"GET", "/v1/test-clock", api(handleTestClockGet(cfg.TestClock))},
-		{"POST", "/v1/test-clock/advance", api(handleTestClockAdvance(cfg.TestClock))},
+		{"POST", "/v1/test-clock/advance", api(handleTestClockAdvance(svc, cfg.TestClock))},
 	}
 }

@@ -59,6 +59,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("AuditTrail", func(t *testing.T) { t.Parallel(); testAuditTrail(t, open, writers) })
 	t.Run("Deliveries", func(t *testing.T) { t.Parallel(); testDeliveries(t, open, writers) })
 	t.Run("Templates", func(t *testing.T) { t.Parallel(); testTemplates(t, open, writers) })
+	t.Run("BackorderEnd", func(t *testing.T) { t.Parallel(); testBackorderEnd(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)

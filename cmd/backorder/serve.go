@@ -17,6 +17,7 @@ import (
 
 	"github.com/backorder/backorder"
 	bohttp "github.com/backorder/backorder/http"
+	"github.com/backorder/backorder/internal/periodic"
 	"github.com/backorder/backorder/mail"
 	"github.com/backorder/backorder/notify"
 	"github.com/backorder/backorder/smtp"
@@ -44,7 +45,12 @@ type server struct {
 	Links  *mail.Linker
 	logger *slog.Logger
 	worker *notify.Worker
+	sweep  *periodic.Runner // the stale backorder sweep
 }
+
+// staleSweepInterval is how often serve runs the stale backorder sweep
+// (Service.SweepStale); with the test clock, every advance runs it too.
+const staleSweepInterval = time.Minute
 
 type serveConfig struct {
 	addr      string
@@ -144,6 +150,13 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		db.close()
 		return nil, err
 	}
+	s.sweep = periodic.Start(context.WithoutCancel(ctx), staleSweepInterval, func(ctx context.Context) {
+		if res, err := s.svc.SweepStale(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("stale sweep", "err", err)
+		} else if res.Orders > 0 {
+			logger.Info("stale sweep", "orders", res.Orders, "lines", res.Lines)
+		}
+	})
 	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version, Links: s.Links})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	go func() {
@@ -164,6 +177,7 @@ func (s *server) shutdown() error {
 	defer cancel()
 	err := s.http.Shutdown(ctx)
 	s.worker.Close()
+	s.sweep.Close()
 	s.svc.Close()
 	if cerr := s.db.close(); err == nil {
 		err = cerr

@@ -10,6 +10,7 @@
 package customer
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -105,7 +106,9 @@ func Cancel(cfg Config) http.Handler {
 			render(w, r, cfg, c, http.StatusUnprocessableEntity, "", "Please choose a reason from the list.")
 			return
 		}
-		_, err := cfg.Service.CancelOrder(r.Context(), c.OrderID, &backorder.CancelRequest{Reason: reason}, nil)
+		ctx := customerActor(r, c.OrderID, "POST "+mail.CustomerPath+"{token}/cancel")
+		code := r.PostForm.Get("reason")
+		_, err := cfg.Service.CancelOrder(ctx, c.OrderID, &backorder.CancelRequest{Reason: reason, ReasonCode: code}, nil)
 		done(w, r, cfg, c, err, "cancelled")
 	})
 }
@@ -129,9 +132,18 @@ func Choose(cfg Config) http.Handler {
 			render(w, r, cfg, c, http.StatusUnprocessableEntity, "", "Please choose how your order ships.")
 			return
 		}
-		_, err := cfg.Service.ChooseSplit(r.Context(), c.OrderID, choice, nil)
+		ctx := customerActor(r, c.OrderID, "POST "+mail.CustomerPath+"{token}/choose")
+		_, err := cfg.Service.ChooseSplit(ctx, c.OrderID, choice, nil)
 		done(w, r, cfg, c, err, "chosen")
 	})
+}
+
+// customerActor is the request's context with the customer of the order as
+// the actor the audit log records. The path is the route's, so that the
+// token, a credential, is never written down.
+func customerActor(r *http.Request, orderID, action string) context.Context {
+	_, path, _ := strings.Cut(action, " ")
+	return backorder.WithActor(r.Context(), backorder.Actor{Kind: backorder.ActorCustomer, ID: orderID, Action: action, Path: path})
 }
 
 // ReasonText is the reason a cancellation from the page records: the code
