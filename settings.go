@@ -9,6 +9,8 @@ type Settings struct {
 	// AvoidRules are the avoid rules on for every product (avoid.go); a
 	// product's own entries override them. Empty by default.
 	AvoidRules AvoidRules `json:"avoid_rules"`
+	// Payments are the payment settings (payment.go).
+	Payments PaymentSettings `json:"payments"`
 }
 
 // Defaults is the backorder policy of every product that does not say otherwise.
@@ -65,6 +67,7 @@ func DefaultSettings() Settings {
 			NeedBy:    PriorityRule{Weight: 8, WithinDays: 7},
 		},
 		Promises: PromiseSettings{}.Filled(),
+		Payments: PaymentSettings{AuthorizationValidityDays: DefaultAuthorizationValidityDays},
 	}
 }
 
@@ -101,6 +104,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.Priority.NeedBy.WithinDays < 0 || s.Priority.NeedBy.WithinDays > 3650 {
 		return FieldErrorf(EINVALID, "priority.need_by.within_days", "Within days must be between 0 and 3650.")
+	}
+	if err := s.Payments.validate(); err != nil {
+		return err
 	}
 	return s.Promises.validate()
 }
