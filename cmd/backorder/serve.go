@@ -32,12 +32,17 @@ type server struct {
 	done   chan error
 	Token  string // set when this start generated the token
 	logger *slog.Logger
+	// stopSweep ends the authorization sweep; swept is closed once it has.
+	stopSweep context.CancelFunc
+	swept     chan struct{}
 }
 
 type serveConfig struct {
 	addr      string
 	dsn       string
 	testClock bool
+	// sweep is how often lapsed payment authorizations are looked for.
+	sweep time.Duration
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -46,6 +51,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address")
 	dsn := dbFlag(fs)
 	fs.BoolVar(&cfg.testClock, "test-clock", false, "enable /v1/test-clock to move time forward (demos and tests only)")
+	fs.DurationVar(&cfg.sweep, "sweep-interval", time.Minute, "how often to ask for re-authorization of lapsed payment authorizations")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -108,6 +114,15 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		}
 		s.done <- err
 	}()
+	if cfg.sweep <= 0 {
+		cfg.sweep = time.Minute
+	}
+	sweepCtx, stop := context.WithCancel(context.Background())
+	s.stopSweep, s.swept = stop, make(chan struct{})
+	go func() {
+		defer close(s.swept)
+		s.svc.RunAuthorizationSweep(sweepCtx, cfg.sweep)
+	}()
 	logger.Info("serving", "addr", s.Addr, "db", db.kind, "version", Version)
 	return s, nil
 }
@@ -118,6 +133,8 @@ func (s *server) shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
+	s.stopSweep()
+	<-s.swept
 	s.svc.Close()
 	if cerr := s.db.close(); err == nil {
 		err = cerr
