@@ -16,7 +16,30 @@ func testPayments(t *testing.T, open Opener, writers int) {
 	t.Run("CancelAfterPartialShipment", func(t *testing.T) { t.Parallel(); testCancelAfterPartialShipment(t, open, writers) })
 	t.Run("AtShip", func(t *testing.T) { t.Parallel(); testPaymentAtShip(t, open, writers) })
 	t.Run("AuthorizationExpiry", func(t *testing.T) { t.Parallel(); testAuthorizationExpiry(t, open, writers) })
+	t.Run("CheckCatches", func(t *testing.T) { t.Parallel(); testPaymentCheckCatches(t, open, writers) })
 	t.Run("Properties", func(t *testing.T) { testPaymentProperties(t, open, writers) })
+}
+
+// testPaymentCheckCatches writes a ledger entry behind the service's back
+// and asserts that Check reports the order out of balance.
+func testPaymentCheckCatches(t *testing.T, open Opener, writers int) {
+	store := open(t)
+	svc, _ := MustService(t, store, writers)
+	MustProduct(t, svc, "W", 0, backorder.Policy{})
+	MustOrder(t, svc, "K", "W", 2)
+	MustCheck(t, svc)
+	mustWrite(t, store, func(tx backorder.Tx) {
+		if err := tx.InsertPayments(context.Background(), []backorder.Payment{{OrderID: "K", At: epoch, Kind: backorder.PaymentCapture,
+			Status: backorder.PaymentRequested, Timing: backorder.PaymentAtOrder, Amount: 100, Currency: "USD"}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	rep, err := svc.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	} else if rep.OK || len(rep.Violations) != 1 || rep.Violations[0].Invariant != "payment_balance" {
+		t.Fatalf("check=%+v, want one payment_balance violation", rep)
+	}
 }
 
 // testPartialShipments ships a request in part, the remainder later, and
