@@ -535,3 +535,72 @@ func testPaymentProperties(t *testing.T, open Opener, writers int) {
 		})
 	})
 }
+
+// MustOpeningBalance places, cancels and ships orders of both payment
+// timings and two currencies on store, has redo run migration 00010 again
+// over them (dropping the ledgers and rebuilding them from the lines, as on
+// an upgrade), and checks the opening balances it writes and that Check
+// finds every ledger balanced.
+func MustOpeningBalance(t *testing.T, store backorder.Store, redo func(ctx context.Context) error) {
+	ctx := context.Background()
+	svc := backorder.NewService(backorder.Config{Store: store})
+	t.Cleanup(func() { svc.Close() })
+	for _, p := range []*backorder.ProductInput{
+		{SKU: "P", Name: "P", PriceCents: 2500, Currency: "USD", Status: backorder.StatusActive},
+		{SKU: "Q", Name: "Q", PriceCents: 1000, Currency: "EUR", Status: backorder.StatusActive, Policy: backorder.Policy{PaymentTiming: backorder.PaymentAtShip}},
+	} {
+		if _, _, err := svc.PutProduct(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: "Q", Quantity: 2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	place := func(id string, lines ...backorder.LineRequest) {
+		t.Helper()
+		if _, err := svc.PlaceOrder(ctx, &backorder.OrderRequest{ID: id, Customer: backorder.Customer{ID: "c", Email: "c@example.com", Name: "C"}, Lines: lines}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	place("A", backorder.LineRequest{SKU: "P", Quantity: 3})
+	place("B", backorder.LineRequest{SKU: "Q", Quantity: 4}, backorder.LineRequest{SKU: "P", Quantity: 1})
+	if _, err := svc.CancelOrder(ctx, "A", &backorder.CancelRequest{Reason: "r", Lines: []backorder.CancelLine{{SKU: "P", Quantity: 1}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := svc.Fulfillments(ctx, backorder.FulfillmentFilter{OrderID: "B"})
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("fulfillments=%v, %v", fs, err)
+	}
+	if _, err := svc.ShipFulfillment(ctx, fs[0].ID, &backorder.Shipment{Carrier: "UPS", Tracking: "1Z", Lines: []backorder.ShipLine{{SKU: "Q", Quantity: 1}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := redo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{
+		"A": "[capture:requested:at_order:USD:5000]",
+		"B": "[capture:requested:at_ship:EUR:1000 capture:requested:at_order:USD:2500 authorization:requested:at_ship:EUR:4000]",
+	} {
+		l, err := svc.Payments(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range l.Payments {
+			got = append(got, fmt.Sprintf("%s:%s:%s:%s:%d", p.Kind, p.Status, p.Timing, p.Currency, p.Amount))
+		}
+		if fmt.Sprint(got) != want {
+			t.Fatalf("%s ledger=%v, want %s", id, got, want)
+		}
+		if id == "B" && l.AuthorizationDue == nil {
+			t.Fatal("B's authorization has no due date")
+		}
+	}
+	rep, err := svc.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	} else if !rep.OK {
+		t.Fatalf("check after the opening balance: %+v", rep.Violations)
+	}
+}

@@ -37,6 +37,24 @@ CREATE TABLE payment_authorizations (
 
 CREATE INDEX payment_authorizations_at ON payment_authorizations (authorized_at, order_id);
 
+-- Orders accepted before the ledger existed get an opening balance: the
+-- requests the balance equation asks for, dated at the migration, without
+-- events (the shop settled them before). Charged at ship, the authorization
+-- covers what is not cancelled and what shipped is captured from it.
+INSERT INTO payments (order_id, at, kind, status, timing, amount, currency)
+SELECT order_id, CAST(strftime('%s', 'now') AS INTEGER) * 1000000, 'capture', 'requested', payment_timing, SUM(CASE WHEN payment_timing = 'at_ship' THEN shipped ELSE quantity - cancelled END * price_cents), currency
+FROM order_lines GROUP BY order_id, currency, payment_timing
+HAVING SUM(CASE WHEN payment_timing = 'at_ship' THEN shipped ELSE quantity - cancelled END * price_cents) > 0
+ORDER BY order_id, currency, payment_timing;
+INSERT INTO payments (order_id, at, kind, status, timing, amount, currency)
+SELECT order_id, CAST(strftime('%s', 'now') AS INTEGER) * 1000000, 'authorization', 'requested', payment_timing, SUM((quantity - cancelled) * price_cents), currency
+FROM order_lines WHERE payment_timing = 'at_ship' GROUP BY order_id, currency, payment_timing
+HAVING SUM((quantity - cancelled) * price_cents) > 0
+ORDER BY order_id, currency, payment_timing;
+INSERT INTO payment_authorizations (order_id, authorized_at)
+SELECT order_id, CAST(strftime('%s', 'now') AS INTEGER) * 1000000 FROM order_lines WHERE payment_timing = 'at_ship' GROUP BY order_id
+HAVING SUM((allocated + backordered) * price_cents) > 0;
+
 -- +goose Down
 DROP TABLE payment_authorizations;
 DROP TABLE payments;
