@@ -8,22 +8,32 @@ import (
 	"github.com/backorder/backorder"
 )
 
-// InsertPayments appends ledger entries, setting their IDs in order (an
-// order's few entries: one INSERT each). ECONFLICT if a reference exists
-// for its order.
+// InsertPayments appends ledger entries, setting their IDs in order, in
+// one INSERT statement however many (an intake batch writes one or two per
+// order). ECONFLICT if a reference exists for its order.
 func (tx *Tx) InsertPayments(ctx context.Context, ps []backorder.Payment) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	n := len(ps)
+	order, kind, status, timing, currency, ref := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	at := make([]time.Time, n)
+	amount, fid := make([]int64, n), make([]int64, n)
+	for i, p := range ps {
+		order[i], at[i], kind[i], status[i], timing[i] = p.OrderID, p.At, p.Kind, p.Status, p.Timing
+		amount[i], currency[i], fid[i], ref[i] = p.Amount, p.Currency, p.FulfillmentID, p.Reference
+	}
+	ids, err := tx.insertNumbered(ctx, "payments_id_seq", n, false,
+		`INSERT INTO payments (id, order_id, at, kind, status, timing, amount, currency, fulfillment_id, reference)
+		SELECT ids.a[u.g], u.order_id, u.at, u.kind, u.status, u.timing, u.amount, u.currency, nullif(u.fid, 0), nullif(u.ref, '')
+		FROM ids CROSS JOIN unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::bigint[], $10::text[])
+			WITH ORDINALITY AS u (order_id, at, kind, status, timing, amount, currency, fid, ref, g)`,
+		order, at, kind, status, timing, amount, currency, fid, ref)
+	if err != nil {
+		return FormatError(err, "insert payments", "payment reference")
+	}
 	for i := range ps {
-		p := &ps[i]
-		var fid any
-		if p.FulfillmentID != 0 {
-			fid = p.FulfillmentID
-		}
-		err := tx.tx.QueryRow(ctx, `INSERT INTO payments (order_id, at, kind, status, timing, amount, currency, fulfillment_id, reference)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			p.OrderID, p.At, p.Kind, p.Status, p.Timing, p.Amount, p.Currency, fid, nullStr(p.Reference)).Scan(&p.ID)
-		if err != nil {
-			return FormatError(err, "insert payments", "payment reference")
-		}
+		ps[i].ID = ids[i]
 	}
 	return nil
 }
