@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -334,7 +335,7 @@ func CheckPayments(lines []*Line, ps []Payment) []Violation {
 		pays[p.OrderID] = append(pays[p.OrderID], p)
 	}
 	var out []Violation
-	for _, id := range slices.Sorted(mapsKeys(byOrder)) {
+	for _, id := range slices.Sorted(maps.Keys(byOrder)) {
 		for _, b := range PaymentBalances(byOrder[id], pays[id]) {
 			if !b.Balanced {
 				out = append(out, Violation{Invariant: "payment_balance", Detail: fmt.Sprintf(
@@ -345,16 +346,6 @@ func CheckPayments(lines []*Line, ps []Payment) []Violation {
 		}
 	}
 	return out
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // PaymentLedger is an order's payment ledger with its balances.
