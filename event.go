@@ -27,10 +27,17 @@ const (
 	EventOrderShipped     = "order.shipped"      // OrderShippedPayload
 	EventOrderSplitChosen = "order.split_chosen" // OrderSplitChosenPayload
 	EventETAChanged       = "eta.changed"        // ETAChangedPayload
+
+	EventPaymentCaptureRequested        = "payment.capture_requested"        // PaymentCaptureRequestedPayload
+	EventPaymentRefundRequested         = "payment.refund_requested"         // PaymentRefundRequestedPayload
+	EventPaymentAuthorizationRequested  = "payment.authorization_requested"  // PaymentAuthorizationRequestedPayload
+	EventPaymentAuthorizationReleased   = "payment.authorization_released"   // PaymentAuthorizationReleasedPayload
+	EventPaymentReauthorizationRequired = "payment.reauthorization_required" // PaymentReauthorizationRequiredPayload
 )
 
 // EventKinds lists every event kind.
-var EventKinds = []string{EventETAChanged, EventOrderAccepted, EventOrderAllocated, EventOrderCancelled, EventOrderShipped, EventOrderSplitChosen}
+var EventKinds = []string{EventETAChanged, EventOrderAccepted, EventOrderAllocated, EventOrderCancelled, EventOrderShipped, EventOrderSplitChosen,
+	EventPaymentAuthorizationReleased, EventPaymentAuthorizationRequested, EventPaymentCaptureRequested, EventPaymentReauthorizationRequired, EventPaymentRefundRequested}
 
 // PayloadVersion is the version every payload carries in its "version"
 // field. Fields are only ever added within a version; a change that removes,
@@ -104,7 +111,9 @@ type OrderCancelledPayload struct {
 	FulfillmentIDs []int64      `json:"fulfillment_ids,omitempty"`
 }
 
-// OrderShippedPayload (order.shipped): a fulfillment request shipped.
+// OrderShippedPayload (order.shipped): a fulfillment request shipped,
+// Lines as they left. RemainderID is the new request holding what the
+// request asked for but did not ship (a partial shipment).
 type OrderShippedPayload struct {
 	Versioned
 	FulfillmentID     int64             `json:"fulfillment_id"`
@@ -112,6 +121,7 @@ type OrderShippedPayload struct {
 	Tracking          string            `json:"tracking"`
 	EstimatedDelivery string            `json:"estimated_delivery,omitempty"`
 	Lines             []FulfillmentLine `json:"lines"`
+	RemainderID       int64             `json:"remainder_id,omitempty"`
 }
 
 // OrderSplitChosenPayload (order.split_chosen): the customer chose how an
@@ -170,6 +180,16 @@ func NewPayload(kind string) (p Payload, ok bool) {
 		return &OrderSplitChosenPayload{}, true
 	case EventETAChanged:
 		return &ETAChangedPayload{}, true
+	case EventPaymentCaptureRequested:
+		return &PaymentCaptureRequestedPayload{}, true
+	case EventPaymentRefundRequested:
+		return &PaymentRefundRequestedPayload{}, true
+	case EventPaymentAuthorizationRequested:
+		return &PaymentAuthorizationRequestedPayload{}, true
+	case EventPaymentAuthorizationReleased:
+		return &PaymentAuthorizationReleasedPayload{}, true
+	case EventPaymentReauthorizationRequired:
+		return &PaymentReauthorizationRequiredPayload{}, true
 	}
 	return nil, false
 }

@@ -18,11 +18,19 @@ const (
 // Fulfillment is a request to the warehouse to ship allocated units of one
 // order. Once shipped it carries the carrier, tracking and estimated delivery.
 type Fulfillment struct {
-	ID                int64             `json:"id"`
-	OrderID           string            `json:"order_id"`
-	State             string            `json:"-"`
-	Status            string            `json:"status"`
-	HoldUntil         string            `json:"hold_until,omitempty"`
+	ID        int64  `json:"id"`
+	OrderID   string `json:"order_id"`
+	State     string `json:"-"`
+	Status    string `json:"status"`
+	HoldUntil string `json:"hold_until,omitempty"`
+	// HoldReason holds an open request whatever its date (HoldPaymentFailed).
+	HoldReason string `json:"hold_reason,omitempty"`
+	// SplitFrom is the request this one is the remainder of, when part of
+	// that one shipped.
+	SplitFrom int64 `json:"split_from,omitempty"`
+	// RemainderID is, in the answer of a partial shipment, the new request
+	// that holds what did not ship.
+	RemainderID       int64             `json:"remainder_id,omitempty"`
 	CreatedAt         time.Time         `json:"created_at"`
 	ShippedAt         *time.Time        `json:"shipped_at,omitempty"`
 	Carrier           string            `json:"carrier,omitempty"`
@@ -50,10 +58,14 @@ func (f *Fulfillment) relink() {
 }
 
 // DeriveStatus is the wire status of a fulfillment at now: an open request
-// is held while its hold date is after today, and ready otherwise.
+// is held while it has a hold reason or its hold date is after today, and
+// ready otherwise.
 func (f *Fulfillment) DeriveStatus(now time.Time) string {
 	if f.State != FulfillmentOpen {
 		return f.State
+	}
+	if f.HoldReason != "" {
+		return FulfillmentHeld
 	}
 	if f.HoldUntil > now.Format(DateLayout) { // "" (no hold) is before every date
 		return FulfillmentHeld
@@ -94,8 +106,9 @@ type FulfillmentQuery struct {
 	OrderID string
 	SKU     string // requests with a line of this SKU
 	State   string // open, shipped or cancelled
-	// HeldThrough selects requests whose hold date is empty or on or before
-	// this date; HeldAfter those whose hold date is after it (YYYY-MM-DD).
+	// HeldThrough selects requests without a hold reason whose hold date is
+	// empty or on or before this date; HeldAfter those with a hold reason or
+	// whose hold date is after it (YYYY-MM-DD).
 	HeldThrough string
 	HeldAfter   string
 	After       int64
@@ -107,6 +120,9 @@ type Shipment struct {
 	Carrier           string `json:"carrier"`
 	Tracking          string `json:"tracking"`
 	EstimatedDelivery string `json:"estimated_delivery,omitempty"`
+	// Lines are the units that shipped when fewer than requested
+	// (SplitShipment); none ships the whole request.
+	Lines []ShipLine `json:"lines,omitempty"`
 }
 
 // Validate checks a shipment.
@@ -122,7 +138,7 @@ func (s *Shipment) Validate() error {
 			return FieldErrorf(EINVALID, "estimated_delivery", "Estimated delivery must be a date as YYYY-MM-DD.")
 		}
 	}
-	return nil
+	return validateShipLines(s.Lines)
 }
 
 // PlanFulfillment returns the fulfillment requests an order should gain now:

@@ -113,6 +113,15 @@ func (s *Service) CancelOrder(ctx context.Context, id string, req *CancelRequest
 		if err := tx.Emit(ctx, e); err != nil {
 			return nil, err
 		}
+		// Every cancelled unit is refunded (charged at order) or released
+		// from the authorization (charged at ship).
+		ledger, err := tx.Payments(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.settlePayments(ctx, tx, now, []*Order{o}, map[string][]Payment{o.ID: ledger}, 0); err != nil {
+			return nil, err
+		}
 		// Released units go straight to the next in line; the SKU's first
 		// release is the cause the allocations record.
 		cause := map[string]int64{}

@@ -15,7 +15,8 @@ type CheckReport struct {
 }
 
 // Check recomputes the current quantities from the append-only history, on
-// one consistent snapshot, and reports every invariant it finds broken.
+// one consistent snapshot, and reports every invariant it finds broken,
+// the payment ledgers' balance equation (CheckPayments) among them.
 func (s *Service) Check(ctx context.Context) (*CheckReport, error) {
 	return read(ctx, s, func(tx Tx, now time.Time) (*CheckReport, error) {
 		snap, err := ReadSnapshot(ctx, tx)
@@ -23,6 +24,11 @@ func (s *Service) Check(ctx context.Context) (*CheckReport, error) {
 			return nil, err
 		}
 		v := CheckSnapshot(snap)
+		ps, err := tx.AllPayments(ctx)
+		if err != nil {
+			return nil, err
+		}
+		v = append(v, CheckPayments(snap.Lines, ps)...)
 		if v == nil {
 			v = []Violation{}
 		}

@@ -35,8 +35,14 @@ func (s *Service) Fulfillment(ctx context.Context, id int64) (*Fulfillment, erro
 
 // ShipFulfillment marks a ready fulfillment request shipped with its carrier,
 // tracking and estimated delivery: its units leave on_hand and allocated.
-// Returns ENOTFOUND if unknown, EINVALID for a bad field, and ECONFLICT if
-// the request is not ready (held for a release date, shipped, or cancelled).
+// When the shipment names fewer units than requested (Shipment.Lines,
+// SplitShipment), only those ship; the rest stays allocated in a new open
+// request that keeps the hold and links to this one (SplitFrom; its ID is the
+// answer's RemainderID). Units charged at ship are captured for what shipped.
+// Returns ENOTFOUND if unknown, EINVALID for a bad field or more units than
+// the request holds, and ECONFLICT if the request is not ready (held for a
+// release date or a failed payment, shipped, or cancelled) or the order's
+// last capture failed.
 func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, idem *Idempotency) (*Fulfillment, error) {
 	if err := sh.Validate(); err != nil {
 		return nil, err
@@ -55,12 +61,23 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 		if f.Status != FulfillmentReady {
 			return nil, Errorf(ECONFLICT, "Fulfillment %d is %s and cannot ship%s.", f.ID, f.Status, heldNote(f))
 		}
-		lines, err := tx.Lines(ctx, []string{f.OrderID})
+		shipped, remainder, err := SplitShipment(f, sh.Lines)
+		if err != nil {
+			return nil, err
+		}
+		ledger, err := tx.Payments(ctx, f.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		if CaptureFailed(ledger) {
+			return nil, Errorf(ECONFLICT, "Fulfillment %d cannot ship: the last capture of order %s failed (%s).", f.ID, f.OrderID, HoldPaymentFailed)
+		}
+		o, err := tx.Order(ctx, f.OrderID)
 		if err != nil {
 			return nil, err
 		}
 		byID := map[int64]*Line{}
-		for _, l := range lines[f.OrderID] {
+		for _, l := range o.Lines {
 			byID[l.ID] = l
 		}
 		products, err := tx.ProductsBySKU(ctx, skus)
@@ -69,7 +86,7 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 		}
 		var moves []Movement
 		var changed []*Line
-		for _, fl := range f.Lines {
+		for _, fl := range shipped {
 			l := byID[fl.LineID]
 			l.Allocated -= fl.Quantity
 			l.Fulfilling -= fl.Quantity
@@ -80,10 +97,20 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 			st.Allocated -= fl.Quantity
 			moves = append(moves, Movement{At: now, Kind: MoveShip, SKU: fl.SKU, Quantity: fl.Quantity, OrderID: f.OrderID, LineID: fl.LineID, Reference: sh.Tracking})
 		}
-		f.State, f.ShippedAt = FulfillmentShipped, &now
+		f.State, f.ShippedAt, f.Lines = FulfillmentShipped, &now, shipped
 		f.Carrier, f.Tracking, f.EstimatedDelivery = sh.Carrier, sh.Tracking, sh.EstimatedDelivery
 		if err := tx.SaveFulfillment(ctx, f); err != nil {
 			return nil, err
+		}
+		if len(remainder) > 0 {
+			r := &Fulfillment{OrderID: f.OrderID, State: FulfillmentOpen, HoldUntil: f.HoldUntil, HoldReason: f.HoldReason, SplitFrom: f.ID, CreatedAt: now, Lines: remainder}
+			if err := tx.InsertFulfillments(ctx, []*Fulfillment{r}); err != nil {
+				return nil, err
+			}
+			if err := tx.LinkSplit(ctx, r.ID, f.ID); err != nil {
+				return nil, err
+			}
+			f.RemainderID = r.ID
 		}
 		if err := tx.SaveLines(ctx, changed); err != nil {
 			return nil, err
@@ -98,11 +125,14 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 		if err := saveStock(ctx, tx, products, all); err != nil {
 			return nil, err
 		}
-		e, err := NewEvent(now, f.OrderID, "", &OrderShippedPayload{FulfillmentID: f.ID, Carrier: f.Carrier, Tracking: f.Tracking, EstimatedDelivery: f.EstimatedDelivery, Lines: f.Lines})
+		e, err := NewEvent(now, f.OrderID, "", &OrderShippedPayload{FulfillmentID: f.ID, Carrier: f.Carrier, Tracking: f.Tracking, EstimatedDelivery: f.EstimatedDelivery, Lines: f.Lines, RemainderID: f.RemainderID})
 		if err != nil {
 			return nil, err
 		}
 		if err := tx.Emit(ctx, e); err != nil {
+			return nil, err
+		}
+		if err := s.settlePayments(ctx, tx, now, []*Order{o}, map[string][]Payment{o.ID: ledger}, f.ID); err != nil {
 			return nil, err
 		}
 		f.Status = f.DeriveStatus(now)
@@ -111,6 +141,9 @@ func (s *Service) ShipFulfillment(ctx context.Context, id int64, sh *Shipment, i
 }
 
 func heldNote(f *Fulfillment) string {
+	if f.Status == FulfillmentHeld && f.HoldReason != "" {
+		return " (" + f.HoldReason + ")"
+	}
 	if f.Status == FulfillmentHeld {
 		return " before " + f.HoldUntil
 	}

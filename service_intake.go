@@ -243,6 +243,9 @@ func (s *Service) placeOrders(ctx context.Context, tx *writeTx, ops []*groupcomm
 				}
 			}
 		}
+		if err := s.settlePayments(ctx, tx, now, orders, nil, 0); err != nil {
+			return err
+		}
 	}
 	var outcomes []*IdempotencyRecord
 	for _, it := range todo {

@@ -18,6 +18,8 @@ type Settings struct {
 	// CancelReasons are the reason codes a cancellation may take
 	// (cancel_reason.go); empty: DefaultCancelReasons.
 	CancelReasons []string `json:"cancel_reasons,omitempty"`
+	// Payments are the payment settings (payment.go).
+	Payments PaymentSettings `json:"payments"`
 }
 
 // Defaults is the backorder policy of every product that does not say otherwise.
@@ -78,6 +80,7 @@ func DefaultSettings() Settings {
 		AutoSplit:     AutoSplitSettings{}.Filled(),
 		Stale:         StaleSettings{Action: StaleReview},
 		CancelReasons: DefaultCancelReasons(),
+		Payments:      PaymentSettings{AuthorizationValidityDays: DefaultAuthorizationValidityDays},
 	}
 }
 
@@ -125,6 +128,9 @@ func (s *Settings) Validate() error {
 		return err
 	}
 	if err := s.validateCancelReasons(); err != nil {
+		return err
+	}
+	if err := s.Payments.validate(); err != nil {
 		return err
 	}
 	return s.Promises.validate()

@@ -13,7 +13,7 @@ import (
 // included, and each payload decodes into its kind's type.
 func TestEvents_Payloads(t *testing.T) {
 	t.Parallel()
-	s := MustOpenServer(t)
+	s := MustOpenServerWithTestClock(t)
 	s.MustPutProduct(t, "E")
 	s.MustPutProduct(t, "CH", "split_policy", backorder.SplitCustomerChoice)
 	s.MustReceive(t, "E", 2)
@@ -34,6 +34,15 @@ func TestEvents_Payloads(t *testing.T) {
 		backorder.Shipment{Carrier: "UPS", Tracking: "1Z1", EstimatedDelivery: "2026-02-18"}, nil)
 	s.MustDo(t, http.StatusOK, "POST", "/v1/orders/e2/cancel", map[string]any{"reason": "too slow"}, nil)
 	s.MustDo(t, http.StatusOK, "POST", "/v1/orders/ch/split-choice", map[string]string{"choice": "ship_available"}, nil)
+	// Charged at ship: authorized at intake, released in part on a
+	// cancellation, re-authorized once the authorization lapses.
+	s.MustPutProduct(t, "SH", "payment_timing", backorder.PaymentAtShip)
+	s.MustPlaceOrder(t, order("sh", "c", "SH", 2))
+	s.MustDo(t, http.StatusOK, "POST", "/v1/orders/sh/cancel", map[string]any{"reason": "one less", "lines": []map[string]any{{"sku": "SH", "quantity": 1}}}, nil)
+	s.MustDo(t, http.StatusOK, "POST", "/v1/test-clock/advance", map[string]any{"days": 8}, nil)
+	if n, err := s.Service.SweepAuthorizations(t.Context()); err != nil || n != 1 {
+		t.Fatalf("sweep=%d, %v", n, err)
+	}
 
 	var p Page[backorder.Event]
 	s.MustDo(t, http.StatusOK, "GET", "/v1/events?limit=100", nil, &p)

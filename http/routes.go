@@ -60,6 +60,8 @@ func Routes(cfg Config) []Route {
 		{"POST", "/v1/orders/{id}/cancel", api(handleOrderCancel(svc))},
 		{"POST", "/v1/orders/{id}/split-choice", api(handleOrderSplitChoice(svc))},
 		{"GET", "/v1/orders/{id}/messages", api(handleOrderMessages(svc))},
+		{"GET", "/v1/orders/{id}/payments", api(handlePaymentList(svc))},
+		{"POST", "/v1/orders/{id}/payments", api(handlePaymentRecord(svc))},
 
 		{"POST", "/v1/receipts", api(handleReceiptCreate(svc))},
 		{"GET", "/v1/receipts/{id}/allocations", api(handleReceiptAllocations(svc))},

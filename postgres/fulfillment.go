@@ -11,11 +11,12 @@ import (
 )
 
 const fulfillmentColumns = `f.id, f.order_id, f.state, coalesce(f.hold_until, ''), f.created_at, f.shipped_at,
-	coalesce(f.carrier, ''), coalesce(f.tracking, ''), coalesce(f.estimated_delivery, '')`
+	coalesce(f.carrier, ''), coalesce(f.tracking, ''), coalesce(f.estimated_delivery, ''),
+	coalesce(f.hold_reason, ''), coalesce(f.split_from, 0)`
 
 func fulfillmentDest(f *backorder.Fulfillment) []any {
 	return []any{&f.ID, &f.OrderID, &f.State, &f.HoldUntil, &f.CreatedAt, &f.ShippedAt,
-		&f.Carrier, &f.Tracking, &f.EstimatedDelivery}
+		&f.Carrier, &f.Tracking, &f.EstimatedDelivery, &f.HoldReason, &f.SplitFrom}
 }
 
 // InsertFulfillments stores new fulfillment requests and their lines,
@@ -158,8 +159,8 @@ func (tx *Tx) ListFulfillments(ctx context.Context, ff backorder.FulfillmentQuer
 		// not every line again per page.
 		{"EXISTS (SELECT 1 FROM fulfillment_lines fl WHERE fl.fulfillment_id = f.id AND fl.fulfillment_id > $1 AND fl.sku = ?)", ff.SKU},
 		{"f.state = ?", ff.State},
-		{"(f.hold_until IS NULL OR f.hold_until <= ?)", ff.HeldThrough},
-		{"f.hold_until > ?", ff.HeldAfter},
+		{"(f.hold_until IS NULL OR f.hold_until <= ?) AND f.hold_reason IS NULL", ff.HeldThrough},
+		{"(f.hold_until > ? OR f.hold_reason IS NOT NULL)", ff.HeldAfter},
 	} {
 		if c.arg != "" {
 			w.add(c.cond, c.arg)

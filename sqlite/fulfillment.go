@@ -72,7 +72,7 @@ func nullTime(t *time.Time) any {
 }
 
 const fulfillmentSelect = `SELECT id, order_id, state, hold_until, created_at, shipped_at, carrier, tracking,
-	estimated_delivery FROM fulfillments`
+	estimated_delivery, hold_reason, coalesce(split_from, 0) FROM fulfillments`
 
 func (tx *Tx) fulfillments(ctx context.Context, op, query string, args ...any) ([]*backorder.Fulfillment, error) {
 	rows, err := tx.query(ctx, query, args...)
@@ -82,14 +82,15 @@ func (tx *Tx) fulfillments(ctx context.Context, op, query string, args ...any) (
 	defer rows.Close()
 	out := []*backorder.Fulfillment{}
 	byID := map[int64]*backorder.Fulfillment{}
-	r := newRow(9)
+	r := newRow(11)
 	for rows.Next() {
 		if err := r.scan(rows); err != nil {
 			return nil, FormatError(err, op, "")
 		}
 		f := &backorder.Fulfillment{
 			ID: r.int(0), OrderID: r.str(1), State: r.str(2), HoldUntil: r.str(3), CreatedAt: fromMicros(r.int(4)),
-			Carrier: r.str(6), Tracking: r.str(7), EstimatedDelivery: r.str(8), Lines: []backorder.FulfillmentLine{},
+			Carrier: r.str(6), Tracking: r.str(7), EstimatedDelivery: r.str(8), HoldReason: r.str(9), SplitFrom: r.int(10),
+			Lines: []backorder.FulfillmentLine{},
 		}
 		if v := r.intPtr(5); v != nil {
 			t := fromMicros(*v)
@@ -153,8 +154,8 @@ func (tx *Tx) ListFulfillments(ctx context.Context, f backorder.FulfillmentQuery
 		// a SKU's requests reads each candidate once, not every line per page.
 		{` AND EXISTS (SELECT 1 FROM fulfillment_lines fl WHERE fl.fulfillment_id = fulfillments.id AND fl.sku = ?)`, f.SKU},
 		{` AND state = ?`, f.State},
-		{` AND (hold_until IS NULL OR hold_until <= ?)`, f.HeldThrough},
-		{` AND hold_until > ?`, f.HeldAfter},
+		{` AND (hold_until IS NULL OR hold_until <= ?) AND hold_reason IS NULL`, f.HeldThrough},
+		{` AND (hold_until > ? OR hold_reason IS NOT NULL)`, f.HeldAfter},
 	} {
 		if c.arg != "" {
 			q += c.cond

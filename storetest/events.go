@@ -68,6 +68,12 @@ func testEventPayloads(t *testing.T, open Opener, writers int) {
 		case *backorder.OrderSplitChosenPayload:
 			version = p.Version
 			what = fmt.Sprintf("%s %s ful=%d", p.Choice, p.Status, len(p.FulfillmentIDs))
+		case *backorder.PaymentCaptureRequestedPayload:
+			version = p.Version
+			what = fmt.Sprintf("%d %s %s", p.Amount, p.Currency, p.Timing)
+		case *backorder.PaymentRefundRequestedPayload:
+			version = p.Version
+			what = fmt.Sprintf("%d %s %s", p.Amount, p.Currency, p.Timing)
 		default:
 			t.Fatalf("event %d: payload %T", e.ID, p)
 		}
@@ -78,11 +84,15 @@ func testEventPayloads(t *testing.T, open Opener, writers int) {
 	}
 	want := []string{
 		"order.accepted A: allocated W alloc=2 back=0 ful=1",
+		"payment.capture_requested A: 5000 USD at_order",
 		"order.accepted B: partially_backordered W alloc=1 back=3 ful=1",
+		"payment.capture_requested B: 10000 USD at_order",
 		"order.accepted CHOOSE: partially_backordered CH alloc=1 back=2 ful=0",
+		"payment.capture_requested CHOOSE: 7500 USD at_order",
 		"order.allocated B: partially_backordered W units=2 ful=1",
 		"order.shipped A: 0 UPS 1Z999 2026-02-18 W:2",
 		`order.cancelled B: cancelled "found it elsewhere" cancelled=4 alloc=0 back=0`,
+		"payment.refund_requested B: 10000 USD at_order",
 		"order.split_chosen CHOOSE: ship_available partially_backordered ful=1",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -60,6 +60,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("Deliveries", func(t *testing.T) { t.Parallel(); testDeliveries(t, open, writers) })
 	t.Run("Templates", func(t *testing.T) { t.Parallel(); testTemplates(t, open, writers) })
 	t.Run("BackorderEnd", func(t *testing.T) { t.Parallel(); testBackorderEnd(t, open, writers) })
+	t.Run("Payments", func(t *testing.T) { t.Parallel(); testPayments(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
@@ -227,7 +228,8 @@ func testSourceDocumentFIFO(t *testing.T, open Opener, writers int) {
 			t.Fatalf("event IDs out of order: %d after %d", e.ID, events[i-1].ID)
 		}
 	}
-	if kinds[backorder.EventOrderAccepted] != 3 || kinds[backorder.EventOrderAllocated] != 3 || len(events) != 6 {
+	// And a capture asked for at intake of each (charged at order).
+	if kinds[backorder.EventOrderAccepted] != 3 || kinds[backorder.EventOrderAllocated] != 3 || kinds[backorder.EventPaymentCaptureRequested] != 3 || len(events) != 9 {
 		t.Fatalf("events=%v", kinds)
 	}
 	MustCheck(t, svc)

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) backorder.Store, opts Options) {
 		{"Fulfillments", testTxFulfillments},
 		{"ListFulfillments", testTxListFulfillments},
 		{"LostDemand", testTxLostDemand},
+		{"Payments", testTxPayments},
 		{"Events", testTxEvents},
 		{"Idempotency", testTxIdempotency},
 		{"LedgerSums", testTxLedgerTotals},

@@ -46,6 +46,9 @@ type server struct {
 	logger *slog.Logger
 	worker *notify.Worker
 	sweep  *periodic.Runner // the stale backorder sweep
+	// stopSweep ends the authorization sweep; swept is closed once it has.
+	stopSweep context.CancelFunc
+	swept     chan struct{}
 }
 
 // staleSweepInterval is how often serve runs the stale backorder sweep
@@ -65,6 +68,8 @@ type serveConfig struct {
 	baseURL    string
 	linkSecret string
 	linkTTL    time.Duration
+	// sweep is how often lapsed payment authorizations are looked for.
+	sweep time.Duration
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -80,6 +85,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.baseURL, "base-url", "", "the service's public address, which customer links in mails point at (default: http://localhost and the listen port)")
 	fs.StringVar(&cfg.linkSecret, "link-secret", "", "secret that signs customer links, at least 16 bytes (default: one generated and kept in the database)")
 	fs.DurationVar(&cfg.linkTTL, "link-ttl", mail.DefaultLinkTTL, "how long a customer link works")
+	fs.DurationVar(&cfg.sweep, "sweep-interval", time.Minute, "how often to ask for re-authorization of lapsed payment authorizations")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -166,6 +172,15 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		}
 		s.done <- err
 	}()
+	if cfg.sweep <= 0 {
+		cfg.sweep = time.Minute
+	}
+	sweepCtx, stop := context.WithCancel(context.Background())
+	s.stopSweep, s.swept = stop, make(chan struct{})
+	go func() {
+		defer close(s.swept)
+		s.svc.RunAuthorizationSweep(sweepCtx, cfg.sweep)
+	}()
 	logger.Info("serving", "addr", s.Addr, "db", db.kind, "version", Version)
 	return s, nil
 }
@@ -178,6 +193,8 @@ func (s *server) shutdown() error {
 	err := s.http.Shutdown(ctx)
 	s.worker.Close()
 	s.sweep.Close()
+	s.stopSweep()
+	<-s.swept
 	s.svc.Close()
 	if cerr := s.db.close(); err == nil {
 		err = cerr

@@ -1,0 +1,15 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/backorder/backorder/storetest"
+)
+
+// TestMigration_PaymentsOpeningBalance: orders accepted before the payment
+// ledger existed get an opening balance from migration 00010.
+func TestMigration_PaymentsOpeningBalance(t *testing.T) {
+	db := MustOpenDB(t)
+	storetest.MustOpeningBalance(t, db, func(ctx context.Context) error { return db.RedoMigration(ctx, 10) })
+}

@@ -1,0 +1,26 @@
+package sqlite
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
+// RedoMigration rolls one applied migration back and applies it again, so
+// a test can run it over data written before it.
+func (db *DB) RedoMigration(ctx context.Context, version int64) error {
+	sub, err := fs.Sub(migrationFS, "migration")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, sub)
+	if err != nil {
+		return err
+	}
+	if _, err := p.ApplyVersion(ctx, version, false); err != nil {
+		return err
+	}
+	_, err = p.ApplyVersion(ctx, version, true)
+	return err
+}

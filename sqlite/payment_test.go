@@ -1,0 +1,21 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/backorder/backorder/sqlite"
+	"github.com/backorder/backorder/storetest"
+)
+
+// TestMigration_PaymentsOpeningBalance: orders accepted before the payment
+// ledger existed get an opening balance from migration 00010.
+func TestMigration_PaymentsOpeningBalance(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "backorder.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	storetest.MustOpeningBalance(t, db, func(ctx context.Context) error { return db.RedoMigration(ctx, 10) })
+}
