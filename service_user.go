@@ -11,8 +11,9 @@ import (
 
 // CreateUser adds an operations user who may sign in to the dashboard; the
 // password is kept only as a bcrypt hash. Returns EINVALID for a bad field
-// and ECONFLICT when the email is taken.
-func (s *Service) CreateUser(ctx context.Context, req *UserRequest) (*User, error) {
+// and ECONFLICT when the email is taken. With an Idempotency-Key a retry
+// gets the first outcome.
+func (s *Service) CreateUser(ctx context.Context, req *UserRequest, idem *Idempotency) (*User, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -20,7 +21,7 @@ func (s *Service) CreateUser(ctx context.Context, req *UserRequest) (*User, erro
 	if err != nil {
 		return nil, err
 	}
-	return write(ctx, s, nil, nil, func(ctx context.Context, tx *writeTx, now time.Time) (*User, error) {
+	return write(ctx, s, nil, idem, func(ctx context.Context, tx *writeTx, now time.Time) (*User, error) {
 		u := &User{Email: req.Email, Name: req.Name, PasswordHash: hash, CreatedAt: now}
 		if err := tx.InsertUser(ctx, u); err != nil {
 			if ErrorCode(err) == ECONFLICT {

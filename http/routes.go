@@ -41,6 +41,8 @@ func Routes(cfg Config) []Route {
 		{"POST", "/v1/purchase-orders/{id}/receipts", api(handlePOReceipt(svc))},
 		{"POST", "/v1/purchase-orders/{id}/cancel", api(handlePOCancel(svc))},
 
+		{"POST", "/v1/users", api(handleUserCreate(svc))},
+
 		{"GET", "/v1/settings", api(handleSettingsGet(svc))},
 		{"PUT", "/v1/settings", api(handleSettingsPut(svc))},
 

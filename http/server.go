@@ -31,6 +31,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// Dashboard, when set, serves / and every path under /ui/ (the
+	// dashboard package); the API's routes are unchanged.
+	Dashboard http.Handler
 }
 
 // NewServer returns the HTTP handler of the API.
@@ -44,6 +47,9 @@ func NewServer(cfg Config) http.Handler {
 	}
 	var h http.Handler = router{mux: mux, log: cfg.Logger}
 	h = authenticate(h, cfg.TokenHash, cfg.Logger)
+	if cfg.Dashboard != nil {
+		h = withDashboard(h, cfg.Dashboard)
+	}
 	return logRequests(h, cfg.Logger)
 }
 
@@ -106,6 +112,18 @@ func (p *probe) WriteHeader(code int) {
 	if p.code == 0 {
 		p.code = code
 	}
+}
+
+// withDashboard hands / and /ui/... to the dashboard, which signs its users
+// in with sessions of its own, and everything else to the API.
+func withDashboard(api, dash http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/" || strings.HasPrefix(p, "/ui/") {
+			dash.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 // authenticate requires the admin bearer token on every /v1 path, including

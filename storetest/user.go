@@ -15,15 +15,15 @@ func testUsers(t *testing.T, open Opener, writers int) {
 	store := open(t)
 	svc, clock := MustService(t, store, writers)
 	ctx := context.Background()
-	u, err := svc.CreateUser(ctx, &backorder.UserRequest{Email: "Ops@Example.com", Name: "Ops", Password: "correct horse"})
+	u, err := svc.CreateUser(ctx, &backorder.UserRequest{Email: "Ops@Example.com", Name: "Ops", Password: "correct horse"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	} else if u.ID == 0 || u.Email != "ops@example.com" || string(u.PasswordHash) == "correct horse" {
 		t.Fatalf("user=%+v", u)
 	}
-	_, err = svc.CreateUser(ctx, &backorder.UserRequest{Email: "ops@example.com", Password: "another password"})
+	_, err = svc.CreateUser(ctx, &backorder.UserRequest{Email: "ops@example.com", Password: "another password"}, nil)
 	checkCode(t, err, backorder.ECONFLICT)
-	_, err = svc.CreateUser(ctx, &backorder.UserRequest{Email: "x@example.com", Password: "short"})
+	_, err = svc.CreateUser(ctx, &backorder.UserRequest{Email: "x@example.com", Password: "short"}, nil)
 	checkCode(t, err, backorder.EINVALID)
 
 	_, _, err = svc.SignIn(ctx, "ops@example.com", "wrong horse!")

@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/backorder/backorder"
+	"github.com/backorder/backorder/dashboard"
 	bohttp "github.com/backorder/backorder/http"
 )
 
@@ -38,6 +40,9 @@ type serveConfig struct {
 	addr      string
 	dsn       string
 	testClock bool
+	// baseURL is where users reach the server; an https one marks the
+	// dashboard's session cookie Secure.
+	baseURL string
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -46,6 +51,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address")
 	dsn := dbFlag(fs)
 	fs.BoolVar(&cfg.testClock, "test-clock", false, "enable /v1/test-clock to move time forward (demos and tests only)")
+	fs.StringVar(&cfg.baseURL, "base-url", "", "the URL users reach the server at; https:// makes the dashboard's cookie Secure")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -92,7 +98,13 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		fmt.Fprintf(stdout, "Admin API token (shown once, only its hash is stored):\n  %s\n", token)
 	}
 
-	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version})
+	dash, err := dashboard.New(dashboard.Config{Service: s.svc, Secure: strings.HasPrefix(cfg.baseURL, "https://"), Logger: logger})
+	if err != nil {
+		s.svc.Close()
+		db.close()
+		return nil, err
+	}
+	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version, Dashboard: dash})
 	s.ln, err = net.Listen("tcp", cfg.addr)
 	if err != nil {
 		s.svc.Close()
