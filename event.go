@@ -27,10 +27,12 @@ const (
 	EventOrderShipped     = "order.shipped"      // OrderShippedPayload
 	EventOrderSplitChosen = "order.split_chosen" // OrderSplitChosenPayload
 	EventETAChanged       = "eta.changed"        // ETAChangedPayload
+	// EventLinePriorityChanged is in priority.go with its payload.
+	EventLinePriorityChanged = "line.priority_changed" // LinePriorityChangedPayload
 )
 
 // EventKinds lists every event kind.
-var EventKinds = []string{EventETAChanged, EventOrderAccepted, EventOrderAllocated, EventOrderCancelled, EventOrderShipped, EventOrderSplitChosen}
+var EventKinds = []string{EventETAChanged, EventLinePriorityChanged, EventOrderAccepted, EventOrderAllocated, EventOrderCancelled, EventOrderShipped, EventOrderSplitChosen}
 
 // PayloadVersion is the version every payload carries in its "version"
 // field. Fields are only ever added within a version; a change that removes,
@@ -169,6 +171,8 @@ func NewPayload(kind string) (p Payload, ok bool) {
 		return &OrderSplitChosenPayload{}, true
 	case EventETAChanged:
 		return &ETAChangedPayload{}, true
+	case EventLinePriorityChanged:
+		return &LinePriorityChangedPayload{}, true
 	}
 	return nil, false
 }

@@ -30,6 +30,7 @@ type Store interface {
 type Tx interface {
 	UserTx
 	BacklogTx
+	LinePriorityTx
 
 	Commit() error
 	Rollback() error

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,6 +115,7 @@ func New(cfg Config) (*Handler, error) {
 		"pct":    percent,
 		"moneys": formatMoneys,
 		"cents":  func(c int64) string { return formatCents(c) },
+		"raised": func(p backorder.Priority) bool { return slices.Contains(p.Rules, backorder.RuleManual) },
 	}
 	for _, page := range []string{"signin", "dashboard"} {
 		t, err := template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
@@ -130,6 +132,7 @@ func New(cfg Config) (*Handler, error) {
 	mux.HandleFunc("POST /ui/login", h.handleLogin)
 	mux.HandleFunc("POST /ui/logout", h.withSession(h.handleLogout))
 	mux.HandleFunc("POST /ui/backorders/cancel", h.withSession(h.handleCancel))
+	mux.HandleFunc("POST /ui/backorders/priority", h.withSession(h.handlePriority))
 	mux.HandleFunc("POST /ui/purchase-orders/{id}/expected-date", h.withSession(h.handlePODate))
 	mux.HandleFunc("GET /ui/assets/{file}", h.handleAsset)
 	h.mux = mux

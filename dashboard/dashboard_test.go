@@ -376,3 +376,55 @@ func TestMovePurchaseOrderDate(t *testing.T) {
 		t.Fatalf("bad date status=%d flash=%q, want 422 with the message", p.status, text(p, "#flash-error"))
 	}
 }
+
+func TestRaiseLine(t *testing.T) {
+	t.Parallel()
+	e := mustEnv(t, dashboard.Config{})
+	c := e.client(t)
+	e.signIn(t, c)
+	p := do(t, c, "GET", e.srv.URL+"/", nil)
+	if p.doc.Find("#manual-off").Length() != 1 || p.doc.Find("form[action='/ui/backorders/priority']").Length() != 0 {
+		t.Fatal("with the manual rule off: want the note and no priority forms")
+	}
+	ctx := context.Background()
+	settings, err := e.svc.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings.Priority.Manual.Enabled = true
+	if _, err := e.svc.PutSettings(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	p = do(t, c, "GET", e.srv.URL+"/", nil)
+	form := p.doc.Find("#queue-table tr.queue-row[data-order='102'] form[action='/ui/backorders/priority']")
+	vals := url.Values{}
+	form.Find("input[type=hidden]").Each(func(_ int, s *goquery.Selection) {
+		n, _ := s.Attr("name")
+		v, _ := s.Attr("value")
+		vals.Set(n, v)
+	})
+	if vals.Get("raised") != "true" || vals.Get("csrf") == "" {
+		t.Fatalf("priority form = %v", vals)
+	}
+	vals.Set("why", "wedding on Saturday")
+	if p := do(t, c, "POST", e.srv.URL+"/ui/backorders/priority", vals); p.status != http.StatusSeeOther {
+		t.Fatalf("raise status=%d: %s", p.status, p.body)
+	}
+	p = do(t, c, "GET", e.srv.URL+"/?sku=WIDGET-PRO-BLUE&done=raised&order=102", nil)
+	if got := strings.Join(queueOrders(p), " "); got != "102 100 101" {
+		t.Fatalf("queue after raise = %q, want 102 first", got)
+	}
+	if got := text(p, "#queue-table tr.queue-row[data-order='102'] button.secondary"); got != "Lower" {
+		t.Fatalf("raised line's button = %q, want Lower", got)
+	}
+	hist, err := e.svc.PriorityChanges(ctx, "102")
+	if err != nil {
+		t.Fatal(err)
+	} else if len(hist) != 1 || hist[0].By != email || hist[0].Why != "wedding on Saturday" {
+		t.Fatalf("history = %+v, want who and why", hist)
+	}
+	vals.Del("why")
+	if p := do(t, c, "POST", e.srv.URL+"/ui/backorders/priority", vals); p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("no why status=%d, want 422", p.status)
+	}
+}

@@ -36,6 +36,7 @@ type dashboardPage struct {
 	SKU        string
 	SKUTabs    []skuTab
 	Queue      []backorder.QueuePosition
+	ManualOn   bool
 	QueueMore  bool
 	Forecast   *backorder.Forecast
 	Lost       []lostRow
@@ -79,6 +80,8 @@ func (h *Handler) handleIndex(w http.ResponseWriter, r *http.Request) {
 	switch q.Get("done") {
 	case "cancelled":
 		flash = "Cancelled the waiting units of order " + q.Get("order") + "."
+	case "raised", "lowered":
+		flash = "The priority of order " + q.Get("order") + " was " + q.Get("done") + "."
 	case "moved":
 		flash = "Moved the expected date of purchase order " + q.Get("po") + " to " + q.Get("date") + "."
 	}
@@ -102,6 +105,12 @@ func (h *Handler) renderDashboard(w http.ResponseWriter, r *http.Request, s *bac
 			return
 		}
 	}
+	settings, err := svc.Settings(ctx)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	p.ManualOn = settings.Priority.Manual.Enabled
 	if p.Projection, err = svc.Project(ctx, backorder.TrackingDays); err != nil {
 		h.fail(w, err)
 		return
@@ -247,6 +256,34 @@ func (h *Handler) handleCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/?"+url.Values{"sku": {sku}, "done": {"cancelled"}, "order": {order}}.Encode(), http.StatusSeeOther)
+}
+
+// handlePriority raises a waiting line or lowers it back, recorded with
+// the signed-in user and their reason.
+func (h *Handler) handlePriority(w http.ResponseWriter, r *http.Request) {
+	s := sessionOf(r.Context())
+	f := r.PostForm
+	sku, order := f.Get("sku"), f.Get("order_id")
+	lineID, err := strconv.ParseInt(f.Get("line_id"), 10, 64)
+	if err != nil || lineID < 1 {
+		h.renderDashboard(w, r, s, sku, http.StatusUnprocessableEntity, "", "The change names no waiting line.")
+		return
+	}
+	req := &backorder.PriorityRequest{Raised: f.Get("raised") == "true", Why: f.Get("why")}
+	c, err := h.cfg.Service.SetLinePriority(r.Context(), order, lineID, req, s.Email, nil)
+	if err != nil {
+		if backorder.ErrorCode(err) == backorder.EINTERNAL {
+			h.fail(w, err)
+			return
+		}
+		h.renderDashboard(w, r, s, sku, statusOf(err), "", "The priority of order "+order+" was not changed: "+backorder.ErrorMessage(err))
+		return
+	}
+	done := "lowered"
+	if c.Raised {
+		done = "raised"
+	}
+	http.Redirect(w, r, "/?"+url.Values{"sku": {sku}, "done": {done}, "order": {order}}.Encode(), http.StatusSeeOther)
 }
 
 // handlePODate moves a purchase order's expected date.

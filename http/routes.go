@@ -52,6 +52,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/orders/{id}", api(handleOrderGet(svc))},
 		{"POST", "/v1/orders/{id}/cancel", api(handleOrderCancel(svc))},
 		{"POST", "/v1/orders/{id}/split-choice", api(handleOrderSplitChoice(svc))},
+		{"POST", "/v1/orders/{id}/lines/{line_id}/priority", api(handleLinePriority(svc))},
 
 		{"POST", "/v1/receipts", api(handleReceiptCreate(svc))},
 		{"GET", "/v1/receipts/{id}/allocations", api(handleReceiptAllocations(svc))},

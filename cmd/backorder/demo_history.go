@@ -32,8 +32,9 @@ type demoSKU struct {
 // loadHistory trades for historyDays on the demo clock before the story
 // starts: orders every day across SKUs with different policies (backorders
 // taken, capped per SKU or per customer, refused), purchase orders placed,
-// rescheduled and received late or on time, shipments of what is ready, and
-// customers cancelling some of what waits. It is seeded, so every demo
+// rescheduled and received late or on time, shipments of what is ready,
+// customers cancelling some of what waits, and at its end one line raised
+// by an operator (the manual priority rule on). It is seeded, so every demo
 // database holds the same history.
 func loadHistory(ctx context.Context, svc *backorder.Service, clock *backorder.FixedClock, out io.Writer) error {
 	rng := mrand.New(mrand.NewPCG(13, 2026))
@@ -175,6 +176,24 @@ func loadHistory(ctx context.Context, svc *backorder.Service, clock *backorder.F
 		if _, err := svc.ReschedulePurchaseOrder(ctx, d.id, expected.Format(backorder.DateLayout)); err != nil {
 			return err
 		}
+	}
+	// The shop lets operators raise a line; one waiting chair is raised.
+	settings, err := svc.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	settings.Priority.Manual.Enabled = true
+	if _, err := svc.PutSettings(ctx, settings); err != nil {
+		return err
+	}
+	if q, err := svc.Queue(ctx, backorder.QueueFilter{SKU: "CHAIR-OAK", Limit: 10}); err != nil {
+		return err
+	} else if len(q) > 2 {
+		last := q[len(q)-1]
+		if _, err := svc.SetLinePriority(ctx, last.OrderID, last.LineID, &backorder.PriorityRequest{Raised: true, Why: "replacement for a chair that arrived broken"}, "ops-lead@example.com", nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s  order %s raised in the CHAIR-OAK queue: replacement for a broken chair\n", clock.Now().Format(backorder.DateLayout), last.OrderID)
 	}
 	fmt.Fprintf(out, "history %s to %s: %d orders accepted, %d refused, %d cancellations, %d deliveries received, %d shipments\n",
 		start.Format(backorder.DateLayout), clock.Now().Format(backorder.DateLayout), orders, refused, cancelled, received, shipped)
