@@ -56,7 +56,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("AtRisk", func(t *testing.T) { t.Parallel(); testAtRisk(t, open, writers) })
 	t.Run("Forecast", func(t *testing.T) { t.Parallel(); testForecast(t, open, writers) })
 	t.Run("AvoidRules", func(t *testing.T) { t.Parallel(); testAvoidRules(t, open, writers) })
-	t.Run("Users", func(t *testing.T) { t.Parallel(); testUsers(t, open, writers); testTracking(t, open, writers); testLinePriority(t, open, writers) })
+	t.Run("Dashboard", func(t *testing.T) { t.Parallel(); testDashboard(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)

@@ -8,6 +8,14 @@ import (
 	"github.com/backorder/backorder"
 )
 
+// testDashboard runs what the dashboard needs of a store: users and
+// sessions, the tracking figures, and raising a line's priority.
+func testDashboard(t *testing.T, open Opener, writers int) {
+	t.Run("Users", func(t *testing.T) { t.Parallel(); testUsers(t, open, writers) })
+	t.Run("Tracking", func(t *testing.T) { t.Parallel(); testTracking(t, open, writers) })
+	t.Run("LinePriority", func(t *testing.T) { t.Parallel(); testLinePriority(t, open, writers) })
+}
+
 // testUsers covers dashboard users and sessions: creation with a unique
 // email, sign-in with the right password only, a session that ends at its
 // expiry or at sign-out, and expired sessions removed at the next sign-in.

@@ -121,7 +121,7 @@ func textOf(t *testing.T, ctx context.Context, sel string) string {
 // count is the number of elements matching a CSS selector.
 func count(t *testing.T, ctx context.Context, sel string) int {
 	t.Helper()
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(` + strconv.Quote(sel) + `).length`))
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
 	if err != nil {
 		t.Fatalf("count %s: %v", sel, err)
 	}
