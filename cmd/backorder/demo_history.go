@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/backorder/backorder"
@@ -14,7 +16,7 @@ import (
 
 // historyDays is how far back the demo's trading history starts before the
 // source document's story.
-const historyDays = 105
+const historyDays = 75
 
 // demoSKU is a product of the demo's history with how it sells and restocks.
 type demoSKU struct {
@@ -115,8 +117,12 @@ func loadHistory(ctx context.Context, svc *backorder.Service, clock *backorder.F
 			received++
 		}
 		due = rest
-		// The day's orders, spread over its hours.
-		for _, s := range skus {
+		// The day's orders: drawn in turn, then placed one SKU per
+		// goroutine (each SKU's in order), so the group committer writes
+		// a day in few transactions and every SKU's queue is the same on
+		// every run.
+		reqs := make([][]*backorder.OrderRequest, len(skus))
+		for i, s := range skus {
 			for n := rng.IntN(s.perDay + 1); n > 0; n-- {
 				next++
 				c := rng.IntN(60) + 1
@@ -126,18 +132,40 @@ func loadHistory(ctx context.Context, svc *backorder.Service, clock *backorder.F
 				if rng.IntN(8) == 0 {
 					req.Shipping = backorder.ShippingExpedited
 				}
-				_, err := svc.PlaceOrder(ctx, req, nil)
-				switch {
-				case backorder.ErrorCode(err) == backorder.EREFUSED:
-					refused++
-				case backorder.ErrorCode(err) == backorder.ECONFLICT && next == 1:
-					return err
-				case err != nil:
-					return fmt.Errorf("order %s: %w", req.ID, err)
-				default:
-					orders++
-				}
+				reqs[i] = append(reqs[i], req)
 			}
+		}
+		accepted, refusals, errs := make([]int, len(skus)), make([]int, len(skus)), make([]error, len(skus))
+		var wg sync.WaitGroup
+		for i := range skus {
+			wg.Go(func() {
+				for _, req := range reqs[i] {
+					_, err := svc.PlaceOrder(ctx, req, nil)
+					switch {
+					case backorder.ErrorCode(err) == backorder.EREFUSED:
+						refusals[i]++
+					case backorder.ErrorCode(err) == backorder.ECONFLICT:
+						errs[i] = err // a database that holds the demo already
+						return
+					case err != nil:
+						errs[i] = fmt.Errorf("order %s: %w", req.ID, err)
+						return
+					default:
+						accepted[i]++
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			if backorder.ErrorCode(err) == backorder.ECONFLICT {
+				return backorder.AsError(err)
+			}
+			return err
+		}
+		for i := range skus {
+			orders += accepted[i]
+			refused += refusals[i]
 		}
 		// Some customers tire of waiting: the last in a queue cancels.
 		if rng.IntN(4) == 0 {
@@ -200,7 +228,9 @@ func loadHistory(ctx context.Context, svc *backorder.Service, clock *backorder.F
 	return nil
 }
 
-// shipReady ships every fulfillment ready now, one page at a time.
+// shipReady ships every fulfillment ready now, one page at a time; a
+// page's shipments are sent at once, so the group committer writes them in
+// few transactions.
 func shipReady(ctx context.Context, svc *backorder.Service, now time.Time) (int, error) {
 	n := 0
 	for {
@@ -208,13 +238,21 @@ func shipReady(ctx context.Context, svc *backorder.Service, now time.Time) (int,
 		if err != nil || len(fs) == 0 {
 			return n, err
 		}
-		for _, f := range fs {
-			sh := &backorder.Shipment{Carrier: "UPS", Tracking: fmt.Sprintf("1ZDEMO%08d", f.ID), EstimatedDelivery: now.AddDate(0, 0, 3).Format(backorder.DateLayout)}
-			if _, err := svc.ShipFulfillment(ctx, f.ID, sh, nil); err != nil {
-				return n, fmt.Errorf("ship fulfillment %d: %w", f.ID, err)
-			}
-			n++
+		errs := make([]error, len(fs))
+		var wg sync.WaitGroup
+		for i, f := range fs {
+			wg.Go(func() {
+				sh := &backorder.Shipment{Carrier: "UPS", Tracking: fmt.Sprintf("1ZDEMO%08d", f.ID), EstimatedDelivery: now.AddDate(0, 0, 3).Format(backorder.DateLayout)}
+				if _, err := svc.ShipFulfillment(ctx, f.ID, sh, nil); err != nil {
+					errs[i] = fmt.Errorf("ship fulfillment %d: %w", f.ID, err)
+				}
+			})
 		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return n, err
+		}
+		n += len(fs)
 	}
 }
 
