@@ -71,6 +71,10 @@ func (s *Settings) PriorityOf(e *QueueEntry, now time.Time) Priority {
 			p.Rules = append(p.Rules, "need_by")
 		}
 	}
+	if r.Manual.Enabled && e.Line != nil && e.Line.Raised {
+		p.Score += r.Manual.Weight
+		p.Rules = append(p.Rules, RuleManual)
+	}
 	return p
 }
 

@@ -33,10 +33,13 @@ const (
 	EventPaymentAuthorizationRequested  = "payment.authorization_requested"  // PaymentAuthorizationRequestedPayload
 	EventPaymentAuthorizationReleased   = "payment.authorization_released"   // PaymentAuthorizationReleasedPayload
 	EventPaymentReauthorizationRequired = "payment.reauthorization_required" // PaymentReauthorizationRequiredPayload
+
+	// EventLinePriorityChanged is in priority.go with its payload.
+	EventLinePriorityChanged = "line.priority_changed" // LinePriorityChangedPayload
 )
 
 // EventKinds lists every event kind.
-var EventKinds = []string{EventETAChanged, EventOrderAccepted, EventOrderAllocated, EventOrderCancelled, EventOrderShipped, EventOrderSplitChosen,
+var EventKinds = []string{EventETAChanged, EventLinePriorityChanged, EventOrderAccepted, EventOrderAllocated, EventOrderCancelled, EventOrderShipped, EventOrderSplitChosen,
 	EventPaymentAuthorizationReleased, EventPaymentAuthorizationRequested, EventPaymentCaptureRequested, EventPaymentReauthorizationRequired, EventPaymentRefundRequested}
 
 // PayloadVersion is the version every payload carries in its "version"
@@ -190,6 +193,8 @@ func NewPayload(kind string) (p Payload, ok bool) {
 		return &PaymentAuthorizationReleasedPayload{}, true
 	case EventPaymentReauthorizationRequired:
 		return &PaymentReauthorizationRequiredPayload{}, true
+	case EventLinePriorityChanged:
+		return &LinePriorityChangedPayload{}, true
 	}
 	return nil, false
 }

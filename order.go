@@ -146,6 +146,9 @@ type Line struct {
 	// often promises are kept.
 	ETA          *ETA   `json:"eta,omitempty"`
 	FirstPromise string `json:"first_promise,omitempty"`
+	// Raised is whether an operator raised the line's priority (only the
+	// queue's readers set it, with the manual rule on: waitingPage).
+	Raised bool `json:"-"`
 }
 
 // Open is the number of units neither shipped nor cancelled.

@@ -44,9 +44,7 @@ func (s *Service) fill(ctx context.Context, tx *writeTx, now time.Time, st *Stoc
 	if err != nil {
 		return nil, err
 	}
-	page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
-		return tx.WaitingLines(ctx, QueueQuery{SKU: st.SKU, After: after, Limit: limit})
-	}
+	page := waitingPage(ctx, tx, settings, st.SKU)
 	total, err := FillQueue(st.Available(), settings, now, s.queuePage, page, func(allocs []Allocation, entries []QueueEntry) error {
 		return s.fillPage(ctx, tx, now, st.SKU, cause, allocs, entries, res)
 	})
@@ -240,9 +238,7 @@ func (s *Service) Queue(ctx context.Context, f QueueFilter) ([]QueuePosition, er
 		if err != nil {
 			return nil, err
 		}
-		page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
-			return tx.WaitingLines(ctx, QueueQuery{SKU: f.SKU, After: after, Limit: limit})
-		}
+		page := waitingPage(ctx, tx, settings, f.SKU)
 		ranked, err := ListQueue(settings, now, min(s.queuePage, limit+1), page, after, limit)
 		if err != nil {
 			return nil, err

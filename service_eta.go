@@ -105,9 +105,7 @@ func (s *Service) redatePromiser(ctx context.Context, tx *writeTx, p *Product, a
 	}
 	day := today(now)
 	pr := NewPromiser(plan, day)
-	page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
-		return tx.WaitingLines(ctx, QueueQuery{SKU: p.SKU, After: after, Limit: limit})
-	}
+	page := waitingPage(ctx, tx, settings, p.SKU)
 	var save []*Line
 	var events []Event
 	var auto []string // orders under the auto split policy whose lines were re-dated
@@ -265,9 +263,7 @@ func (d *intakeDates) newPromiser(ctx context.Context, tx Tx, p *Product) (*Prom
 // much: FillOrder puts it after them, being the latest) and the units of
 // the whole queue.
 func unitsAhead(ctx context.Context, tx Tx, s *Settings, now time.Time, sku string, score int) (ahead, all int64, err error) {
-	page := func(after QueueCursor, limit int) ([]QueueEntry, error) {
-		return tx.WaitingLines(ctx, QueueQuery{SKU: sku, After: after, Limit: limit})
-	}
+	page := waitingPage(ctx, tx, s, sku)
 	err = eachPage(QueueCursor{}, DefaultQueuePage, page, func(es []QueueEntry) (bool, error) {
 		for i := range es {
 			all += es[i].Line.Backordered

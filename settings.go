@@ -39,12 +39,14 @@ type PriorityRules struct {
 	Expedited PriorityRule `json:"expedited"`
 	Wholesale PriorityRule `json:"wholesale"`
 	NeedBy    PriorityRule `json:"need_by"`
+	// Manual ranks the lines an operator raised (Service.SetLinePriority).
+	Manual PriorityRule `json:"manual"`
 }
 
 // Any reports whether a priority rule is on; with none, the fill order is
 // strict FIFO.
 func (r PriorityRules) Any() bool {
-	return r.VIP.Enabled || r.Expedited.Enabled || r.Wholesale.Enabled || r.NeedBy.Enabled
+	return r.VIP.Enabled || r.Expedited.Enabled || r.Wholesale.Enabled || r.NeedBy.Enabled || r.Manual.Enabled
 }
 
 // PriorityRule is one priority exception. MinUnits applies to the wholesale
@@ -74,6 +76,7 @@ func DefaultSettings() Settings {
 			Expedited: PriorityRule{Weight: 5},
 			Wholesale: PriorityRule{Weight: 3, MinUnits: 100},
 			NeedBy:    PriorityRule{Weight: 8, WithinDays: 7},
+			Manual:    PriorityRule{Weight: 20},
 		},
 		Promises:      PromiseSettings{}.Filled(),
 		Notifications: NotificationSettings{}.Filled(),
@@ -104,7 +107,7 @@ func (s *Settings) Validate() error {
 	for _, r := range []struct {
 		name string
 		rule PriorityRule
-	}{{"vip", s.Priority.VIP}, {"expedited", s.Priority.Expedited}, {"wholesale", s.Priority.Wholesale}, {"need_by", s.Priority.NeedBy}} {
+	}{{"vip", s.Priority.VIP}, {"expedited", s.Priority.Expedited}, {"wholesale", s.Priority.Wholesale}, {"need_by", s.Priority.NeedBy}, {"manual", s.Priority.Manual}} {
 		if r.rule.Weight < 0 || r.rule.Weight > MaxPriorityWeight {
 			return FieldErrorf(EINVALID, "priority."+r.name+".weight", "Weight must be between 0 and %d.", MaxPriorityWeight)
 		}

@@ -30,6 +30,9 @@ type Store interface {
 type Tx interface {
 	TemplateTx
 	PaymentTx
+	UserTx
+	BacklogTx
+	LinePriorityTx
 
 	Commit() error
 	Rollback() error

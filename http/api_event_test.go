@@ -32,6 +32,14 @@ func TestEvents_Payloads(t *testing.T) {
 	s.MustDo(t, http.StatusOK, "GET", "/v1/fulfillments?order_id=e1", nil, &ready)
 	s.MustDo(t, http.StatusOK, "POST", fmt.Sprintf("/v1/fulfillments/%d/ship", ready.Data[0].ID),
 		backorder.Shipment{Carrier: "UPS", Tracking: "1Z1", EstimatedDelivery: "2026-02-18"}, nil)
+	// An operator raises e2's waiting line (the manual rule on first).
+	var settings map[string]any
+	s.MustDo(t, http.StatusOK, "GET", "/v1/settings", nil, &settings)
+	settings["priority"].(map[string]any)["manual"] = map[string]any{"enabled": true, "weight": 20}
+	s.MustDo(t, http.StatusOK, "PUT", "/v1/settings", settings, nil)
+	var e2 backorder.Order
+	s.MustDo(t, http.StatusOK, "GET", "/v1/orders/e2", nil, &e2)
+	s.MustDo(t, http.StatusOK, "POST", fmt.Sprintf("/v1/orders/e2/lines/%d/priority", e2.Lines[0].ID), map[string]any{"raised": true, "why": "a gift"}, nil)
 	s.MustDo(t, http.StatusOK, "POST", "/v1/orders/e2/cancel", map[string]any{"reason": "too slow"}, nil)
 	s.MustDo(t, http.StatusOK, "POST", "/v1/orders/ch/split-choice", map[string]string{"choice": "ship_available"}, nil)
 	// Charged at ship: authorized at intake, released in part on a

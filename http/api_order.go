@@ -98,3 +98,26 @@ func handleOrderSplitChoice(svc *backorder.Service) apiFunc {
 		return nil
 	}
 }
+
+// handleLinePriority raises a waiting line or lowers it back; the admin
+// token's changes are recorded as by "api".
+func handleLinePriority(svc *backorder.Service) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		lineID, err := pathID(r, "line_id", "Line")
+		if err != nil {
+			return err
+		}
+		var req backorder.PriorityRequest
+		idem, err := decodePost(w, r, &req)
+		if err != nil {
+			return err
+		}
+		c, err := svc.SetLinePriority(r.Context(), r.PathValue("id"), lineID, &req, "api", idem)
+		markReplayed(w, idem)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	}
+}

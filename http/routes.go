@@ -50,6 +50,8 @@ func Routes(cfg Config) []Route {
 		{"POST", "/v1/purchase-orders/{id}/receipts", api(handlePOReceipt(svc))},
 		{"POST", "/v1/purchase-orders/{id}/cancel", api(handlePOCancel(svc))},
 
+		{"POST", "/v1/users", api(handleUserCreate(svc))},
+
 		{"GET", "/v1/settings", api(handleSettingsGet(svc))},
 		{"PUT", "/v1/settings", api(handleSettingsPut(svc))},
 
@@ -62,6 +64,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/orders/{id}/messages", api(handleOrderMessages(svc))},
 		{"GET", "/v1/orders/{id}/payments", api(handlePaymentList(svc))},
 		{"POST", "/v1/orders/{id}/payments", api(handlePaymentRecord(svc))},
+		{"POST", "/v1/orders/{id}/lines/{line_id}/priority", api(handleLinePriority(svc))},
 
 		{"POST", "/v1/receipts", api(handleReceiptCreate(svc))},
 		{"GET", "/v1/receipts/{id}/allocations", api(handleReceiptAllocations(svc))},

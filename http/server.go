@@ -10,6 +10,7 @@ package http
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/backorder/backorder"
@@ -35,6 +36,9 @@ type Config struct {
 	// (/c/{token}) verify them under its secret. Nil: those pages answer
 	// 404 and previews show the sample links.
 	Links *mail.Linker
+	// Dashboard, when set, serves / and every path under /ui/ (the
+	// dashboard package); the API's routes are unchanged.
+	Dashboard http.Handler
 }
 
 // NewServer returns the HTTP handler of the API.
@@ -49,6 +53,9 @@ func NewServer(cfg Config) http.Handler {
 	}
 	var h http.Handler = router{mux: mux, log: cfg.Logger}
 	h = cfg.auth.wrap(h)
+	if cfg.Dashboard != nil {
+		h = withDashboard(h, cfg.Dashboard)
+	}
 	return logRequests(h, cfg.Logger)
 }
 
@@ -111,6 +118,18 @@ func (p *probe) WriteHeader(code int) {
 	if p.code == 0 {
 		p.code = code
 	}
+}
+
+// withDashboard hands / and /ui/... to the dashboard, which signs its users
+// in with sessions of its own, and everything else to the API.
+func withDashboard(api, dash http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == "/" || strings.HasPrefix(p, "/ui/") {
+			dash.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 }
 
 // logRequests writes one log line per request, and turns a panic in a

@@ -61,6 +61,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("Templates", func(t *testing.T) { t.Parallel(); testTemplates(t, open, writers) })
 	t.Run("BackorderEnd", func(t *testing.T) { t.Parallel(); testBackorderEnd(t, open, writers) })
 	t.Run("Payments", func(t *testing.T) { t.Parallel(); testPayments(t, open, writers) })
+	t.Run("Dashboard", func(t *testing.T) { t.Parallel(); testDashboard(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)

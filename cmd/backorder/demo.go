@@ -9,21 +9,33 @@ import (
 	"github.com/backorder/backorder"
 )
 
-// runDemo loads the source document's example into a database: Widget Pro -
-// Blue out of stock for two weeks, orders 100, 101 and 102 waiting, 50 units
-// arriving and filling them in FIFO order, a split shipment, a refusal kept as
-// lost demand, a pre-order and a shipment with tracking.
+// runDemo loads a demo into a database: first months of trading history
+// (loadHistory), then the source document's example: Widget Pro - Blue out
+// of stock for two weeks, orders 100, 101 and 102 waiting, 50 units arriving
+// and filling them in FIFO order, a split shipment, a refusal kept as lost
+// demand, a pre-order and a shipment with tracking. It ends by creating a
+// dashboard user and printing its credentials.
 func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	db, err := openFromArgs(ctx, "demo", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.close()
-	// The story starts 14 days ago and moves forward a day at a time.
-	clock := backorder.NewFixedClock(time.Now().UTC().AddDate(0, 0, -14).Truncate(time.Hour))
+	// The history starts historyDays before the story, which starts 14 days
+	// ago; both move forward a day at a time.
+	clock := backorder.NewFixedClock(time.Now().UTC().AddDate(0, 0, -14-historyDays).Truncate(time.Hour))
 	svc := backorder.NewService(backorder.Config{Store: db.store, Clock: clock, Writers: db.writers})
 	defer svc.Close()
-	return loadDemo(ctx, svc, clock, stdout)
+	if err := loadHistory(ctx, svc, clock, stdout); err != nil {
+		if backorder.ErrorCode(err) == backorder.ECONFLICT {
+			return fmt.Errorf("the database already holds demo data (%s); use a fresh --db", backorder.ErrorMessage(err))
+		}
+		return err
+	}
+	if err := loadDemo(ctx, svc, clock, stdout); err != nil {
+		return err
+	}
+	return addDemoUser(ctx, svc, stdout)
 }
 
 func loadDemo(ctx context.Context, svc *backorder.Service, clock *backorder.FixedClock, out io.Writer) error {

@@ -1,4 +1,4 @@
-// Command backorder runs the backorder service: serve, demo, bench, check, simulate, api-key, version.
+// Command backorder runs the backorder service: serve, demo, bench, check, simulate, api-key, user, version.
 package main
 
 import (
@@ -25,11 +25,12 @@ func main() {
 const usage = `backorder: take orders for what is out of stock, promise honest dates, fill fairly.
 
 Usage:
-  backorder serve   [--addr :8080] [--db backorder.db|postgres://...] [--test-clock]
+  backorder serve   [--addr :8080] [--db backorder.db|postgres://...] [--test-clock] [--base-url https://...]
   backorder demo    [--db backorder.db]      load the source document's Widget Pro example
   backorder bench   [--db FILE|postgres://...] [--json]   print throughput figures
   backorder check   [--db backorder.db]      recompute quantities from the history
   backorder api-key create|list|revoke ...   manage API keys with scopes (api-key alone for help)
+  backorder user add --email E [--name N] [--password P]   a dashboard user (password from stdin when not given)
   backorder simulate [--days 365] [--seed N] [--json]   a year of trading on the test clock: how often promises are kept
   backorder version
 
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCheck(ctx, args[1:], getenv, stdout, stderr)
 	case "api-key":
 		return runAPIKey(ctx, args[1:], getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "backorder", Version)
 		return nil

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/backorder/backorder"
+	"github.com/backorder/backorder/dashboard"
 	bohttp "github.com/backorder/backorder/http"
 	"github.com/backorder/backorder/internal/periodic"
 	"github.com/backorder/backorder/mail"
@@ -82,7 +83,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.mailFrom, "mail-from", "", "From address of emails, such as \"Shop <orders@shop.example>\"")
 	fs.DurationVar(&cfg.notifyInterval, "notify-interval", time.Second, "how often the outbox worker looks for due deliveries")
 	fs.DurationVar(&cfg.notifyLease, "notify-lease", 2*time.Minute, "how long a claimed delivery is held before another worker may retry it")
-	fs.StringVar(&cfg.baseURL, "base-url", "", "the service's public address, which customer links in mails point at (default: http://localhost and the listen port)")
+	fs.StringVar(&cfg.baseURL, "base-url", "", "the service's public address: customer links in mails point at it, and https:// makes the dashboard's cookie Secure (default: http://localhost and the listen port)")
 	fs.StringVar(&cfg.linkSecret, "link-secret", "", "secret that signs customer links, at least 16 bytes (default: one generated and kept in the database)")
 	fs.DurationVar(&cfg.linkTTL, "link-ttl", mail.DefaultLinkTTL, "how long a customer link works")
 	fs.DurationVar(&cfg.sweep, "sweep-interval", time.Minute, "how often to ask for re-authorization of lapsed payment authorizations")
@@ -133,6 +134,10 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 	}
 
 	secret, err := linkSecret(ctx, s.svc, cfg.linkSecret)
+	var dash *dashboard.Handler
+	if err == nil {
+		dash, err = dashboard.New(dashboard.Config{Service: s.svc, Secure: strings.HasPrefix(cfg.baseURL, "https://"), Logger: logger})
+	}
 	if err != nil {
 		s.svc.Close()
 		db.close()
@@ -163,7 +168,7 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 			logger.Info("stale sweep", "orders", res.Orders, "lines", res.Lines)
 		}
 	})
-	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version, Links: s.Links})
+	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version, Links: s.Links, Dashboard: dash})
 	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	go func() {
 		err := s.http.Serve(s.ln)

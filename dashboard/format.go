@@ -1,0 +1,97 @@
+package dashboard
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/backorder/backorder"
+)
+
+// formatCents renders minor units as major units with thousands
+// separators: 123456 is "1,234.56".
+func formatCents(c int64) string {
+	neg := c < 0
+	if neg {
+		c = -c
+	}
+	whole, frac := strconv.FormatInt(c/100, 10), c%100
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	b.WriteByte('.')
+	if frac < 10 {
+		b.WriteByte('0')
+	}
+	b.WriteString(strconv.FormatInt(frac, 10))
+	return b.String()
+}
+
+// formatMoneys renders sums in several currencies: "1,234.56 USD · 9.00 EUR";
+// "0.00" for none.
+func formatMoneys(ms []backorder.Money) string {
+	if len(ms) == 0 {
+		return "0.00"
+	}
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = formatCents(m.Cents) + " " + m.Currency
+	}
+	return strings.Join(parts, " · ")
+}
+
+// percent renders a share (0–1) as a whole percentage; "–" for none.
+func percent(share *float64) string {
+	if share == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(*share*100, 'f', 0, 64) + "%"
+}
+
+// chart is a bar chart drawn on the server as SVG.
+type chart struct {
+	Width, Height int
+	Bars          []bar
+}
+
+type bar struct {
+	X, Y, W, H             int
+	LabelX, LabelY, CountY int
+	Label                  string
+	Count                  int64
+}
+
+// agingChart draws the aging histogram: one bar per age bucket, its height
+// proportional to the lines waiting in it.
+func agingChart(buckets []backorder.AgeBucket) chart {
+	const width, height, top, bottom = 600, 220, 20, 30
+	c := chart{Width: width, Height: height}
+	var most int64
+	for _, b := range buckets {
+		most = max(most, b.Lines)
+	}
+	slot := width / max(len(buckets), 1)
+	for i, b := range buckets {
+		h := 0
+		if most > 0 {
+			h = int(b.Lines * int64(height-top-bottom) / most)
+		}
+		label := strconv.Itoa(b.FromDays) + "–" + strconv.Itoa(b.ToDays-1)
+		if b.ToDays == 0 {
+			label = strconv.Itoa(b.FromDays) + "+"
+		}
+		x := i*slot + slot/8
+		c.Bars = append(c.Bars, bar{
+			X: x, Y: height - bottom - h, W: slot * 3 / 4, H: h,
+			LabelX: x + slot*3/8, LabelY: height - bottom + 16, CountY: height - bottom - h - 5,
+			Label: label, Count: b.Lines,
+		})
+	}
+	return c
+}
