@@ -19,6 +19,7 @@ const (
 	EIDEMPOTENCY  = "idempotency"        // an Idempotency-Key was reused with another request
 	EUNAVAILABLE  = "unavailable"        // the feature is switched off on this server
 	EMETHOD       = "method_not_allowed" // the path exists, but not with this method
+	EOVERLOADED   = "overloaded"         // the server is past capacity; retry after a moment
 )
 
 // Refusal rules: why an order line could not be promised. Wire API, like the codes.

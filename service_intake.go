@@ -22,7 +22,7 @@ func (s *Service) PlaceOrder(ctx context.Context, req *OrderRequest, idem *Idemp
 	}
 	skus := sortedUnique(req.Lines, func(l LineRequest) string { return l.SKU })
 	it := &intakeOp{req: req, skus: skus, idem: idem}
-	if err := s.committer.Submit(ctx, &groupcommit.Write[*writeTx]{Keys: skus, Kind: s.intake, Arg: it}); err != nil {
+	if err := submitted(s.committer.Submit(ctx, &groupcommit.Write[*writeTx]{Keys: skus, Kind: s.intake, Arg: it})); err != nil {
 		return nil, err
 	}
 	return it.res, it.err
