@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,6 +39,32 @@ type serveConfig struct {
 	addr      string
 	dsn       string
 	testClock bool
+	limits    serveLimits
+}
+
+// serveLimits bound what one client or a crowd of them can hold: the time
+// to send a request and read its reply, an idle connection's life, the
+// header size, the requests served at once and the writes waiting for a
+// commit. The zero value means the defaults.
+type serveLimits struct {
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+	maxHeaderBytes    int
+	maxInFlight       int
+	maxQueued         int
+}
+
+// limitFlags adds the flags of serveLimits, with their defaults.
+func limitFlags(fs *flag.FlagSet, l *serveLimits) {
+	fs.DurationVar(&l.readHeaderTimeout, "read-header-timeout", 5*time.Second, "time a client has to send a request's headers")
+	fs.DurationVar(&l.readTimeout, "read-timeout", 30*time.Second, "time a client has to send a whole request")
+	fs.DurationVar(&l.writeTimeout, "write-timeout", time.Minute, "time from the end of a request's headers to the end of its reply")
+	fs.DurationVar(&l.idleTimeout, "idle-timeout", time.Minute, "how long an idle keep-alive connection stays open")
+	fs.IntVar(&l.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header accepted (431 beyond)")
+	fs.IntVar(&l.maxInFlight, "max-in-flight", bohttp.DefaultMaxInFlight, "API requests served at once; past it 429 with Retry-After")
+	fs.IntVar(&l.maxQueued, "max-queued", 1024, "write requests waiting for a group commit; past it 429 with Retry-After")
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -46,6 +73,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address")
 	dsn := dbFlag(fs)
 	fs.BoolVar(&cfg.testClock, "test-clock", false, "enable /v1/test-clock to move time forward (demos and tests only)")
+	limitFlags(fs, &cfg.limits)
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -79,7 +107,7 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		clock = s.Clock
 		logger.Warn("test clock enabled: POST /v1/test-clock/advance moves time forward")
 	}
-	s.svc = backorder.NewService(backorder.Config{Store: db.store, Clock: clock, Logger: logger, Writers: db.writers})
+	s.svc = backorder.NewService(backorder.Config{Store: db.store, Clock: clock, Logger: logger, Writers: db.writers, MaxQueued: cfg.limits.maxQueued})
 
 	hash, token, err := adminTokenHash(ctx, s.svc, getenv)
 	if err != nil {
@@ -92,7 +120,7 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		fmt.Fprintf(stdout, "Admin API token (shown once, only its hash is stored):\n  %s\n", token)
 	}
 
-	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version})
+	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version, MaxInFlight: cfg.limits.maxInFlight})
 	s.ln, err = net.Listen("tcp", cfg.addr)
 	if err != nil {
 		s.svc.Close()
@@ -100,7 +128,20 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		return nil, err
 	}
 	s.Addr = s.ln.Addr().String()
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	l := cfg.limits
+	if l == (serveLimits{}) {
+		fs := newFlagSet("limits", io.Discard)
+		limitFlags(fs, &l)
+	}
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: l.readHeaderTimeout,
+		ReadTimeout:       l.readTimeout,
+		WriteTimeout:      l.writeTimeout,
+		IdleTimeout:       l.idleTimeout,
+		MaxHeaderBytes:    l.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelInfo),
+	}
 	go func() {
 		err := s.http.Serve(s.ln)
 		if errors.Is(err, http.ErrServerClosed) {
