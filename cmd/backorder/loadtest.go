@@ -351,8 +351,10 @@ func (l *load) setup(ctx context.Context) error {
 		return err
 	}
 	l.notePO(op)
+	// The setup's writes stay in ops (a crash test checks their effects
+	// too) but not in the figures.
 	l.mu.Lock()
-	l.ops, l.lat, l.errs, l.byOp = nil, nil, map[string]int{}, map[string]int{}
+	l.lat, l.errs, l.byOp = nil, map[string]int{}, map[string]int{}
 	l.mu.Unlock()
 	l.attempts.Store(0)
 	return nil
@@ -478,8 +480,18 @@ const loadGrace = 30 * time.Second
 func (l *load) run(parent context.Context) *loadReport {
 	ctx, cancel := context.WithTimeout(parent, l.cfg.duration)
 	defer cancel()
-	opCtx, opCancel := context.WithTimeout(parent, l.cfg.duration+loadGrace)
+	return l.runUntil(ctx, parent)
+}
+
+// runUntil drives the load until stop ends, and lets the writes under way
+// retry for loadGrace more, under parent.
+func (l *load) runUntil(ctx, parent context.Context) *loadReport {
+	opCtx, opCancel := context.WithCancel(parent)
 	defer opCancel()
+	context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(loadGrace, opCancel)
+		context.AfterFunc(opCtx, func() { t.Stop() })
+	})
 	var tickets chan struct{}
 	var wg sync.WaitGroup
 	if l.cfg.rate > 0 {
@@ -514,6 +526,9 @@ func (l *load) report(elapsed time.Duration) *loadReport {
 	defer l.mu.Unlock()
 	r := &loadReport{Run: l.cfg.run, Seconds: elapsed.Seconds(), Attempts: l.attempts.Load(), ByOp: l.byOp, Errors: l.errs}
 	for _, op := range l.ops {
+		if op.Kind == "setup" {
+			continue
+		}
 		switch {
 		case op.Status == 0:
 			r.InDoubt++
