@@ -30,14 +30,15 @@ go test -race -count=1 -timeout 30m "$@" ./...
 
 # Every fuzz target (func FuzzXxx in a _test.go file), one at a time: go test
 # fuzzes one target of one package per run. A failing input is written under
-# the package's testdata/fuzz/ and fails the run.
+# the package's testdata/fuzz/ and fails the run. New inputs are minimized
+# for at most a second, so that a short run spends its time fuzzing.
 fuzztime=${FUZZTIME:-10s}
 if [ "$fuzztime" != "0" ]; then
   grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
     pkg=./$(dirname "${file#./}")
     for name in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
       echo "fuzz: $pkg $name for $fuzztime"
-      go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg"
+      go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s "$pkg"
     done
   done
 fi
