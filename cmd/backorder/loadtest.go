@@ -32,6 +32,7 @@ type loadConfig struct {
 	timeout     time.Duration // one attempt's time limit
 	run         string        // prefix of every ID and key, so runs do not collide
 	json        bool
+	ops         int64 // operations to start at most; 0: no limit
 }
 
 func runLoadtest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -48,6 +49,7 @@ func runLoadtest(ctx context.Context, args []string, getenv func(string) string,
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "time limit of one attempt")
 	fs.StringVar(&cfg.run, "run", "", "prefix of the run's IDs and keys (default: from the time)")
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object")
+	fs.Int64Var(&cfg.ops, "ops", 0, "stop after starting this many operations, even before --duration (0: no limit)")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -174,6 +176,7 @@ type load struct {
 	supplier string
 
 	attempts atomic.Int64
+	started  atomic.Int64 // operations started, against cfg.ops
 	mu       sync.Mutex
 	ops      []*loadOp // every write, in the order they finished
 	lat      []time.Duration
@@ -402,7 +405,7 @@ func (l *load) client(stop, ctx context.Context, w int, tickets <-chan struct{})
 			case <-tickets:
 			}
 		}
-		if stop.Err() != nil {
+		if stop.Err() != nil || (l.cfg.ops > 0 && l.started.Add(1) > l.cfg.ops) {
 			return
 		}
 		key := fmt.Sprintf("%s-%d-%d", l.cfg.run, w, n)
@@ -485,7 +488,9 @@ func (l *load) run(parent context.Context) *loadReport {
 
 // runUntil drives the load until stop ends, and lets the writes under way
 // retry for loadGrace more, under parent.
-func (l *load) runUntil(ctx, parent context.Context) *loadReport {
+func (l *load) runUntil(stop, parent context.Context) *loadReport {
+	ctx, cancel := context.WithCancel(stop)
+	defer cancel()
 	opCtx, opCancel := context.WithCancel(parent)
 	defer opCancel()
 	context.AfterFunc(ctx, func() {
@@ -514,9 +519,12 @@ func (l *load) runUntil(ctx, parent context.Context) *loadReport {
 		})
 	}
 	start := time.Now()
+	var clients sync.WaitGroup
 	for w := range l.cfg.concurrency {
-		wg.Go(func() { l.client(ctx, opCtx, w, tickets) })
+		clients.Go(func() { l.client(ctx, opCtx, w, tickets) })
 	}
+	clients.Wait()
+	cancel() // the clients may be done before the duration (--ops): so is the rate
 	wg.Wait()
 	return l.report(time.Since(start))
 }

@@ -9,14 +9,14 @@ import (
 	"testing"
 )
 
-// TestLoadtest runs `backorder loadtest` for two seconds against a server
-// started in-process: every kind of write is sent and answered, none with a
-// 5xx, nothing is left in doubt, and the check it ends with finds no
+// TestLoadtest runs `backorder loadtest` for 300 operations against a
+// server started in-process: every kind of write is sent and answered, none
+// with a 5xx, nothing is left in doubt, and the check it ends with finds no
 // violation.
 func TestLoadtest(t *testing.T) {
 	c := mustRun(t)
 	var out bytes.Buffer
-	args := []string{"loadtest", "--url", c.base, "--token", testToken, "--duration", "2s", "--concurrency", "4", "--cold", "5", "--seed", "7", "--json"}
+	args := []string{"loadtest", "--url", c.base, "--token", testToken, "--ops", "300", "--duration", "10m", "--concurrency", "4", "--cold", "5", "--seed", "7", "--json"}
 	if err := run(context.Background(), args, func(string) string { return "" }, &out, io.Discard); err != nil {
 		t.Fatalf("loadtest: %v\n%s", err, out.String())
 	}
@@ -44,7 +44,7 @@ func TestLoadtest(t *testing.T) {
 
 	// The text report names every figure.
 	out.Reset()
-	args = []string{"loadtest", "--url", c.base, "--token", testToken, "--duration", "300ms", "--rate", "50", "--concurrency", "2"}
+	args = []string{"loadtest", "--url", c.base, "--token", testToken, "--ops", "10", "--duration", "10m", "--rate", "50", "--concurrency", "2"}
 	if err := run(context.Background(), args, func(string) string { return "" }, &out, io.Discard); err != nil {
 		t.Fatalf("loadtest --rate: %v\n%s", err, out.String())
 	}
