@@ -21,6 +21,7 @@ const (
 	EMETHOD       = "method_not_allowed" // the path exists, but not with this method
 	EFORBIDDEN    = "forbidden"          // the credentials are good, but their scopes do not allow this
 	ERATELIMITED  = "rate_limited"       // the key made more requests than its rate limit allows
+	EOVERLOADED   = "overloaded"         // the server is past capacity; retry after a moment
 )
 
 // Refusal rules: why an order line could not be promised. Wire API, like the codes.

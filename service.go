@@ -35,6 +35,10 @@ type Config struct {
 	Writers int
 	// MaxBatch bounds the requests in one group commit (default 256).
 	MaxBatch int
+	// MaxQueued bounds the write requests waiting for a group commit
+	// (default 4 batches per writer); past it a write fails at once with
+	// EOVERLOADED.
+	MaxQueued int
 	// QueuePage is how many waiting lines an allocation run reads and
 	// writes at a time (default DefaultQueuePage). Tests make it small so
 	// that every fill crosses pages.
@@ -67,11 +71,12 @@ func NewService(cfg Config) *Service {
 			}
 			return &writeTx{Tx: tx}, nil
 		},
-		Lock:     func(ctx context.Context, tx *writeTx, skus []string) error { return tx.LockSKUs(ctx, skus) },
-		Retry:    s.retryCause,
-		Writers:  cfg.Writers,
-		MaxBatch: cfg.MaxBatch,
-		Logger:   cfg.Logger,
+		Lock:       func(ctx context.Context, tx *writeTx, skus []string) error { return tx.LockSKUs(ctx, skus) },
+		Retry:      s.retryCause,
+		Writers:    cfg.Writers,
+		MaxBatch:   cfg.MaxBatch,
+		QueueLimit: cfg.MaxQueued,
+		Logger:     cfg.Logger,
 	})
 	s.intake = &groupcommit.Kind[*writeTx]{Prefetch: s.prefetchOrders, Run: s.placeOrders}
 	return s
@@ -134,7 +139,7 @@ func write[T any](ctx context.Context, s *Service, skus []string, idem *Idempote
 	var res T
 	var outErr error
 	actor, audited := ActorFrom(ctx)
-	err := s.committer.Do(ctx, skus, func(ctx context.Context, tx *writeTx) error {
+	err := submitted(s.committer.Do(ctx, skus, func(ctx context.Context, tx *writeTx) error {
 		var zero T
 		res, outErr = zero, nil
 		now := s.Now()
@@ -182,12 +187,21 @@ func write[T any](ctx context.Context, s *Service, skus []string, idem *Idempote
 			return err
 		}
 		return putOutcomes(ctx, tx, []*IdempotencyRecord{rec})
-	})
+	}))
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	return res, outErr
+}
+
+// submitted is the committer's answer to a write as the service reports it:
+// a full queue is EOVERLOADED, which tells the caller to come back.
+func submitted(err error) error {
+	if errors.Is(err, groupcommit.ErrFull) {
+		return Errorf(EOVERLOADED, "The server has as many writes waiting as it takes; retry in a moment.")
+	}
+	return err
 }
 
 // read runs fn in a read-only transaction.

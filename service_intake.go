@@ -25,7 +25,7 @@ func (s *Service) PlaceOrder(ctx context.Context, req *OrderRequest, idem *Idemp
 	if a, ok := ActorFrom(ctx); ok {
 		it.actor = &a
 	}
-	if err := s.committer.Submit(ctx, &groupcommit.Write[*writeTx]{Keys: skus, Kind: s.intake, Arg: it}); err != nil {
+	if err := submitted(s.committer.Submit(ctx, &groupcommit.Write[*writeTx]{Keys: skus, Kind: s.intake, Arg: it})); err != nil {
 		return nil, err
 	}
 	return it.res, it.err

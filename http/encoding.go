@@ -64,13 +64,18 @@ func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
+	t := reflect.TypeOf(v)
 	if err == nil {
 		if rest := bytes.Trim(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 			return backorder.Errorf(backorder.EMALFORMED, "Request body has data after the JSON object, at byte offset %d.", dec.InputOffset())
 		}
+		// encoding/json takes "Currency" for "currency"; the API's names
+		// are exact, as openapi.json says, so such a key is unknown.
+		if field := locateInexact(body, t); field != "" {
+			return backorder.FieldErrorf(backorder.EINVALID, field, "Unknown field %q; field names are case-sensitive.", field)
+		}
 		return nil
 	}
-	t := reflect.TypeOf(v)
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	switch {
@@ -196,12 +201,21 @@ type walker struct {
 	dec     *json.Decoder
 	offset  int64  // find the value ending at this offset; -1 when not looking
 	unknown string // find the first key of this name that t does not know
+	inexact bool   // find the first key that names a field only without regard to case
 	found   string
 }
 
 // locateValue returns the JSON path of the value that ends at offset.
 func locateValue(body []byte, t reflect.Type, offset int64) string {
 	w := &walker{dec: json.NewDecoder(bytes.NewReader(body)), offset: offset}
+	w.value(t, "")
+	return w.found
+}
+
+// locateInexact returns the JSON path of the first key that names a field
+// of the struct it is in only without regard to case; "" when there is none.
+func locateInexact(body []byte, t reflect.Type) string {
+	w := &walker{dec: json.NewDecoder(bytes.NewReader(body)), offset: -1, inexact: true}
 	w.value(t, "")
 	return w.found
 }
@@ -240,6 +254,10 @@ func (w *walker) value(t reflect.Type, path string) error {
 			if t != nil && t.Kind() == reflect.Struct {
 				ft = fieldType(t, key)
 				if ft == nil && w.unknown != "" && key == w.unknown {
+					w.found = p
+					return errFound
+				}
+				if ft != nil && w.inexact && !exactField(t, key) {
 					w.found = p
 					return errFound
 				}
@@ -316,6 +334,33 @@ func fieldType(t reflect.Type, key string) reflect.Type {
 		return ft
 	}
 	return fold
+}
+
+// exactField says whether struct t, or a struct embedded in it, has a
+// field that a JSON key decodes into by its exact name.
+func exactField(t reflect.Type, key string) bool {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := jsonName(f)
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			if et := indirect(f.Type); et.Kind() == reflect.Struct {
+				if exactField(et, key) {
+					return true
+				}
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if f.IsExported() && name == key {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonName returns the name in a field's json tag: "" when it has none, "-"

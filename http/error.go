@@ -28,7 +28,12 @@ var codes = map[string]int{
 	backorder.EUNAVAILABLE:  http.StatusNotFound,
 	backorder.EINTERNAL:     http.StatusInternalServerError,
 	EMETHOD:                 http.StatusMethodNotAllowed,
+	backorder.EOVERLOADED:   http.StatusTooManyRequests,
 }
+
+// retryAfter is the Retry-After of an overloaded reply, in seconds: long
+// enough for a full group commit queue to drain several times over.
+const retryAfter = "1"
 
 // errorResponse is the body of every error reply.
 type errorResponse struct {
@@ -51,8 +56,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		e, status = &backorder.Error{Code: backorder.EINTERNAL, Message: "Internal error."}, http.StatusInternalServerError
 	}
-	if e.Code == backorder.EUNAUTHORIZED {
+	switch e.Code {
+	case backorder.EUNAUTHORIZED:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="backorder"`)
+	case backorder.EOVERLOADED:
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	writeJSON(w, status, errorResponse{Error: e})
 }

@@ -43,6 +43,8 @@ func TestBadInput(t *testing.T) {
 		{"ErrUnknownNestedField", "POST", "/v1/orders", orderWith(`[{"sku":"W","quantity":1},{"sku":"W","qty":1}]`), nil, 422, backorder.EINVALID, "lines[1].qty", ""},
 		{"ErrUnknownCustomerField", "POST", "/v1/orders", `{"customer":{"id":"c","vipp":true}}`, nil, 422, backorder.EINVALID, "customer.vipp", ""},
 		{"ErrUnknownProductField", "PUT", "/v1/products/X", `{"name":"X","on_hand":5}`, nil, 422, backorder.EINVALID, "on_hand", ""},
+		{"ErrFieldCase", "PUT", "/v1/products/X", `{"name":"X","price_cents":1,"Currency":"USD","status":"active"}`, nil, 422, backorder.EINVALID, "Currency", "case-sensitive"},
+		{"ErrNestedFieldCase", "POST", "/v1/orders", orderWith(`[{"sku":"W","quantity":1},{"SKU":"W","quantity":1}]`), nil, 422, backorder.EINVALID, "lines[1].SKU", "case-sensitive"},
 		{"ErrWrongType", "POST", "/v1/orders", orderWith(`[{"sku":"W","quantity":"five"}]`), nil, 422, backorder.EINVALID, "lines[0].quantity", "quantity must be an integer."},
 		{"ErrWrongTypeSecondLine", "POST", "/v1/orders", orderWith(`[{"sku":"W","quantity":1},{"sku":"W","quantity":1.5}]`), nil, 422, backorder.EINVALID, "lines[1].quantity", "quantity must be an integer."},
 		{"ErrWrongTypeBool", "POST", "/v1/orders", `{"customer":{"vip":"yes"}}`, nil, 422, backorder.EINVALID, "customer.vip", "vip must be true or false."},

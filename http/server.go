@@ -10,6 +10,7 @@ package http
 import (
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -39,7 +40,13 @@ type Config struct {
 	// Dashboard, when set, serves / and every path under /ui/ (the
 	// dashboard package); the API's routes are unchanged.
 	Dashboard http.Handler
+	// MaxInFlight bounds the /v1 requests served at once (default
+	// DefaultMaxInFlight); past it a request is answered 429 at once.
+	MaxInFlight int
 }
+
+// DefaultMaxInFlight is the default of Config.MaxInFlight.
+const DefaultMaxInFlight = 512
 
 // NewServer returns the HTTP handler of the API.
 func NewServer(cfg Config) http.Handler {
@@ -51,7 +58,11 @@ func NewServer(cfg Config) http.Handler {
 	for _, rt := range Routes(cfg) {
 		mux.Handle(rt.Method+" "+rt.Pattern, rt.Handler)
 	}
+	if cfg.MaxInFlight < 1 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	var h http.Handler = router{mux: mux, log: cfg.Logger}
+	h = admit(h, cfg.MaxInFlight, cfg.Logger)
 	h = cfg.auth.wrap(h)
 	if cfg.Dashboard != nil {
 		h = withDashboard(h, cfg.Dashboard)
@@ -129,6 +140,29 @@ func withDashboard(api, dash http.Handler) http.Handler {
 			return
 		}
 		api.ServeHTTP(w, r)
+	})
+}
+
+// admit serves at most limit /v1 requests at once. One past the limit is
+// answered 429 with Retry-After at once, without waiting for a slot: a
+// queue in front of a saturated server only adds latency to every request
+// it later admits. /healthz is not counted, so a saturated server still
+// reports itself alive.
+func admit(next http.Handler, limit int, log *slog.Logger) http.Handler {
+	slots := make(chan struct{}, limit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := path.Clean("/" + r.URL.Path); p != "/v1" && !strings.HasPrefix(p, "/v1/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			writeError(w, r, log, backorder.Errorf(backorder.EOVERLOADED, "The server is serving as many requests as it takes; retry in a moment."))
+			return
+		}
+		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
 	})
 }
 

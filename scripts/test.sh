@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The test command: formatting, vet, and every test with the race detector.
+# The test command: formatting, vet, every test with the race detector, then
+# each fuzz target for FUZZTIME (default 20s; FUZZTIME=0 skips the fuzzing,
+# whose seed corpora still run as tests).
 # When PostgreSQL is installed and BACKORDER_TEST_POSTGRES_URL is not set, it
 # starts a throwaway cluster for the PostgreSQL tests and stops it after.
 set -euo pipefail
@@ -25,3 +27,18 @@ if [ -z "${BACKORDER_TEST_POSTGRES_URL:-}" ]; then
 fi
 
 go test -race -count=1 -timeout 30m "$@" ./...
+
+# Every fuzz target (func FuzzXxx in a _test.go file), one at a time: go test
+# fuzzes one target of one package per run. A failing input is written under
+# the package's testdata/fuzz/ and fails the run. New inputs are minimized
+# for at most a second, so that a short run spends its time fuzzing.
+fuzztime=${FUZZTIME:-20s}
+if [ "$fuzztime" != "0" ]; then
+  grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
+    pkg=./$(dirname "${file#./}")
+    for name in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
+      echo "fuzz: $pkg $name for $fuzztime"
+      go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s "$pkg"
+    done
+  done
+fi

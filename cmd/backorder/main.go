@@ -1,4 +1,4 @@
-// Command backorder runs the backorder service: serve, demo, bench, check, simulate, api-key, user, version.
+// Command backorder runs the backorder service: serve, demo, bench, check, simulate, loadtest, api-key, user, version.
 package main
 
 import (
@@ -26,12 +26,16 @@ const usage = `backorder: take orders for what is out of stock, promise honest d
 
 Usage:
   backorder serve   [--addr :8080] [--db backorder.db|postgres://...] [--test-clock] [--base-url https://...]
+                    [--max-in-flight 512] [--max-queued 1024] [--read-header-timeout 5s]
+                    [--read-timeout 30s] [--write-timeout 1m] [--idle-timeout 1m] [--max-header-bytes 65536]
   backorder demo    [--db backorder.db]      load the source document's Widget Pro example
   backorder bench   [--db FILE|postgres://...] [--json]   print throughput figures
   backorder check   [--db backorder.db]      recompute quantities from the history
   backorder api-key create|list|revoke ...   manage API keys with scopes (api-key alone for help)
   backorder user add --email E [--name N] [--password P]   a dashboard user (password from stdin when not given)
   backorder simulate [--days 365] [--seed N] [--json]   a year of trading on the test clock: how often promises are kept
+  backorder loadtest --url http://host:8080[,...] --token T [--rate N | --concurrency 16] [--duration 10s] [--json]
+                    drive a running server with a mixed keyed workload, then run its check
   backorder version
 
 Every flag may also be set as an environment variable: --db as BACKORDER_DB, and so on.
@@ -61,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runAPIKey(ctx, args[1:], getenv, stdout, stderr)
 	case "user":
 		return runUser(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
+	case "loadtest":
+		return runLoadtest(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "backorder", Version)
 		return nil

@@ -100,7 +100,12 @@ type process struct {
 // environment, waits for /healthz, and stops the process when the test ends.
 func mustStart(t *testing.T, bin string, env ...string) *process {
 	t.Helper()
-	addr := freeAddr(t)
+	return mustStartOn(t, bin, freeAddr(t), env...)
+}
+
+// mustStartOn is mustStart on a given address.
+func mustStartOn(t *testing.T, bin, addr string, env ...string) *process {
+	t.Helper()
 	p := &process{base: "http://" + addr, stderr: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve", "--addr", addr)
 	p.cmd.Env = append(os.Environ(), env...)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,7 +71,33 @@ type serveConfig struct {
 	linkSecret string
 	linkTTL    time.Duration
 	// sweep is how often lapsed payment authorizations are looked for.
-	sweep time.Duration
+	sweep  time.Duration
+	limits serveLimits
+}
+
+// serveLimits bound what one client or a crowd of them can hold: the time
+// to send a request and read its reply, an idle connection's life, the
+// header size, the requests served at once and the writes waiting for a
+// commit. The zero value means the defaults.
+type serveLimits struct {
+	readHeaderTimeout time.Duration
+	readTimeout       time.Duration
+	writeTimeout      time.Duration
+	idleTimeout       time.Duration
+	maxHeaderBytes    int
+	maxInFlight       int
+	maxQueued         int
+}
+
+// limitFlags adds the flags of serveLimits, with their defaults.
+func limitFlags(fs *flag.FlagSet, l *serveLimits) {
+	fs.DurationVar(&l.readHeaderTimeout, "read-header-timeout", 5*time.Second, "time a client has to send a request's headers")
+	fs.DurationVar(&l.readTimeout, "read-timeout", 30*time.Second, "time a client has to send a whole request")
+	fs.DurationVar(&l.writeTimeout, "write-timeout", time.Minute, "time from the end of a request's headers to the end of its reply")
+	fs.DurationVar(&l.idleTimeout, "idle-timeout", time.Minute, "how long an idle keep-alive connection stays open")
+	fs.IntVar(&l.maxHeaderBytes, "max-header-bytes", 64<<10, "largest request header accepted (431 beyond)")
+	fs.IntVar(&l.maxInFlight, "max-in-flight", bohttp.DefaultMaxInFlight, "API requests served at once; past it 429 with Retry-After")
+	fs.IntVar(&l.maxQueued, "max-queued", 1024, "write requests waiting for a group commit; past it 429 with Retry-After")
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -87,6 +114,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.linkSecret, "link-secret", "", "secret that signs customer links, at least 16 bytes (default: one generated and kept in the database)")
 	fs.DurationVar(&cfg.linkTTL, "link-ttl", mail.DefaultLinkTTL, "how long a customer link works")
 	fs.DurationVar(&cfg.sweep, "sweep-interval", time.Minute, "how often to ask for re-authorization of lapsed payment authorizations")
+	limitFlags(fs, &cfg.limits)
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -120,7 +148,7 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		clock = s.Clock
 		logger.Warn("test clock enabled: POST /v1/test-clock/advance moves time forward")
 	}
-	s.svc = backorder.NewService(backorder.Config{Store: db.store, Clock: clock, Logger: logger, Writers: db.writers})
+	s.svc = backorder.NewService(backorder.Config{Store: db.store, Clock: clock, Logger: logger, Writers: db.writers, MaxQueued: cfg.limits.maxQueued})
 
 	hash, token, err := adminTokenHash(ctx, s.svc, getenv)
 	if err != nil {
@@ -168,8 +196,22 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 			logger.Info("stale sweep", "orders", res.Orders, "lines", res.Lines)
 		}
 	})
-	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version, Links: s.Links, Dashboard: dash})
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version,
+		Links: s.Links, Dashboard: dash, MaxInFlight: cfg.limits.maxInFlight})
+	l := cfg.limits
+	if l == (serveLimits{}) {
+		fs := newFlagSet("limits", io.Discard)
+		limitFlags(fs, &l)
+	}
+	s.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: l.readHeaderTimeout,
+		ReadTimeout:       l.readTimeout,
+		WriteTimeout:      l.writeTimeout,
+		IdleTimeout:       l.idleTimeout,
+		MaxHeaderBytes:    l.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelInfo),
+	}
 	go func() {
 		err := s.http.Serve(s.ln)
 		if errors.Is(err, http.ErrServerClosed) {

@@ -38,6 +38,11 @@ import (
 // ErrClosed is returned for writes submitted after Close.
 var ErrClosed = errors.New("groupcommit: closed")
 
+// ErrFull is returned at once for a write submitted while QueueLimit writes
+// already wait for a batch: past capacity a caller is told to come back
+// rather than made to wait behind a queue that only grows.
+var ErrFull = errors.New("groupcommit: queue full")
+
 // Tx is what the committer needs of a transaction.
 type Tx interface {
 	Commit() error
@@ -64,6 +69,9 @@ type Config[T Tx] struct {
 	MaxBatch int
 	// MaxRetries bounds how often one batch runs again (default 10).
 	MaxRetries int
+	// QueueLimit bounds the writes waiting for a batch (default 4 batches
+	// per writer); Submit returns ErrFull past it.
+	QueueLimit int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -122,6 +130,7 @@ type Stats struct {
 	Fallbacks int64            // set-based runs that failed and ran one write at a time
 	Queued    int64            // writes waiting for a batch now
 	Abandoned int64            // writes whose callers gave up before a batch took them
+	Full      int64            // writes refused with ErrFull
 }
 
 // Committer runs writes in batches; see the package doc.
@@ -134,9 +143,9 @@ type Committer[T Tx] struct {
 	mu     sync.RWMutex // guards closed against sends racing Close
 	closed bool
 
-	batches, writes, fallbacks, abandoned atomic.Int64
-	retriesMu                             sync.Mutex
-	retries                               map[string]int64
+	batches, writes, fallbacks, abandoned, full atomic.Int64
+	retriesMu                                   sync.Mutex
+	retries                                     map[string]int64
 }
 
 // New starts a committer; Close stops it.
@@ -150,11 +159,14 @@ func New[T Tx](cfg Config[T]) *Committer[T] {
 	if cfg.MaxRetries < 1 {
 		cfg.MaxRetries = 10
 	}
+	if cfg.QueueLimit < 1 {
+		cfg.QueueLimit = 4 * cfg.MaxBatch * cfg.Writers
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Committer[T]{cfg: cfg, queue: make(chan *Write[T], cfg.MaxBatch*cfg.Writers), ctx: ctx, cancel: cancel, retries: map[string]int64{}}
+	c := &Committer[T]{cfg: cfg, queue: make(chan *Write[T], cfg.QueueLimit), ctx: ctx, cancel: cancel, retries: map[string]int64{}}
 	for range cfg.Writers {
 		c.wg.Add(1)
 		go c.loop()
@@ -169,7 +181,8 @@ func (c *Committer[T]) Do(ctx context.Context, keys []string, fn func(ctx contex
 }
 
 // Submit queues w for the next batch and returns once that batch committed
-// (nil) or failed, or with w's own error. A caller whose ctx ends before a
+// (nil) or failed, or with w's own error. With QueueLimit writes already
+// waiting it returns ErrFull at once and w is never run. A caller whose ctx ends before a
 // batch took w gets ctx's error and w is never run; once a batch has taken
 // w, the caller waits for its real outcome, so an acknowledged write is
 // never reported as failed. The write itself runs under the committer's
@@ -182,11 +195,16 @@ func (c *Committer[T]) Submit(ctx context.Context, w *Write[T]) error {
 		c.mu.RUnlock()
 		return ErrClosed
 	}
+	if err := ctx.Err(); err != nil {
+		c.mu.RUnlock()
+		return err
+	}
 	select {
 	case c.queue <- w:
-	case <-ctx.Done():
+	default:
 		c.mu.RUnlock()
-		return ctx.Err()
+		c.full.Add(1)
+		return ErrFull
 	}
 	c.mu.RUnlock()
 	select {
@@ -222,6 +240,7 @@ func (c *Committer[T]) Stats() Stats {
 	return Stats{
 		Batches: c.batches.Load(), Writes: c.writes.Load(), Retries: retries,
 		Fallbacks: c.fallbacks.Load(), Queued: int64(len(c.queue)), Abandoned: c.abandoned.Load(),
+		Full: c.full.Load(),
 	}
 }
 

@@ -54,6 +54,12 @@ type env struct {
 
 func newEnv(t *testing.T, maxBatch int) *env {
 	t.Helper()
+	return newEnvLimit(t, maxBatch, 0)
+}
+
+// newEnvLimit is newEnv with a bound on the writes waiting for a batch.
+func newEnvLimit(t *testing.T, maxBatch, queueLimit int) *env {
+	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "gc.db")+"?_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
 		t.Fatal(err)
@@ -80,8 +86,9 @@ func newEnv(t *testing.T, maxBatch int) *env {
 			}
 			return ""
 		},
-		MaxBatch: maxBatch,
-		Logger:   slog.New(slog.DiscardHandler),
+		MaxBatch:   maxBatch,
+		QueueLimit: queueLimit,
+		Logger:     slog.New(slog.DiscardHandler),
 	})
 	t.Cleanup(func() {
 		e.c.Close()
@@ -510,4 +517,33 @@ func TestCommitter_Submit(t *testing.T) {
 			t.Fatalf("err=%v, want %v", err, groupcommit.ErrClosed)
 		}
 	})
+}
+
+// TestCommitter_QueueLimit fills the queue behind a held batch: the next
+// write is refused at once with ErrFull and never runs, while those queued
+// commit once the batch is released.
+func TestCommitter_QueueLimit(t *testing.T) {
+	e := newEnvLimit(t, 256, 2)
+	release := e.hold(t)
+	wait := e.submitAll(t, []*groupcommit.Write[tx]{insertWrite("a"), insertWrite("b")})
+	if err := e.c.Submit(context.Background(), insertWrite("c")); !errors.Is(err, groupcommit.ErrFull) {
+		t.Fatalf("Submit past the limit: err=%v, want ErrFull", err)
+	}
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range wait() {
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if got, want := e.rows(t), []string{"a", "b", "held"}; !slices.Equal(got, want) {
+		t.Fatalf("rows=%v, want %v", got, want)
+	}
+	if got := e.c.Stats().Full; got != 1 {
+		t.Fatalf("Stats().Full=%d, want 1", got)
+	}
+	if err := e.c.Submit(context.Background(), insertWrite("d")); err != nil {
+		t.Fatalf("Submit once the queue drained: %v", err)
+	}
 }
