@@ -9,6 +9,8 @@ type Settings struct {
 	// AvoidRules are the avoid rules on for every product (avoid.go); a
 	// product's own entries override them. Empty by default.
 	AvoidRules AvoidRules `json:"avoid_rules"`
+	// Metrics are the targets of the backorder metrics (metrics.go).
+	Metrics MetricTargets `json:"metric_targets"`
 }
 
 // Defaults is the backorder policy of every product that does not say otherwise.
@@ -65,6 +67,7 @@ func DefaultSettings() Settings {
 			NeedBy:    PriorityRule{Weight: 8, WithinDays: 7},
 		},
 		Promises: PromiseSettings{}.Filled(),
+		Metrics:  DefaultMetricTargets(),
 	}
 }
 
@@ -97,6 +100,9 @@ func (s *Settings) Validate() error {
 		return FieldErrorf(EINVALID, "priority.wholesale.min_units", "Min units must be between 0 and %d.", MaxStockQuantity)
 	}
 	if err := s.AvoidRules.Validate("avoid_rules"); err != nil {
+		return err
+	}
+	if err := s.Metrics.Validate("metric_targets."); err != nil {
 		return err
 	}
 	if s.Priority.NeedBy.WithinDays < 0 || s.Priority.NeedBy.WithinDays > 3650 {

@@ -28,6 +28,8 @@ type Store interface {
 // ECONFLICT for a duplicate key; any other failure is an internal error.
 // Times are stored in UTC with at least microsecond precision.
 type Tx interface {
+	MetricsTx
+
 	Commit() error
 	Rollback() error
 
