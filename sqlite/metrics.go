@@ -244,4 +244,3 @@ func (tx *Tx) AllMetrics(ctx context.Context) (backorder.MetricAggregates, error
 	a.Lines, err = scanMetricLines(rows)
 	return a, FormatError(err, "all metrics", "")
 }
-
