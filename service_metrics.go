@@ -114,6 +114,9 @@ type MetricsQuery struct {
 // The per-SKU breakdown's sort keys.
 var metricSorts = []string{"sku", "orders", "backorder_rate", "cancel_rate", "fill_time", "waiting_units", "waiting_value", "oldest_age", "sales_saved"}
 
+// MaxMetricSKUs bounds the offset of a page of the per-SKU breakdown.
+const MaxMetricSKUs = 1 << 30
+
 // MaxMetricDays bounds the days of a metrics query.
 const MaxMetricDays = 3660
 
@@ -235,7 +238,7 @@ type BackorderMetrics struct {
 	Targets MetricTargets `json:"targets"`
 	BackorderFigures
 	SKUs       []SKUMetrics `json:"skus"`
-	NextOffset int          `json:"next_offset,omitempty"`
+	NextOffset int          `json:"-"`
 }
 
 // BackorderMetrics reads the backorder metrics from the aggregates. Returns

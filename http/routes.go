@@ -66,6 +66,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/projection", api(handleProjection(svc))},
 		{"GET", "/v1/check", api(handleCheck(svc))},
 		{"GET", "/v1/stats", api(handleStats(svc))},
+		{"GET", "/v1/metrics/backorders", api(handleBackorderMetrics(svc))},
 
 		{"GET", "/v1/test-clock", api(handleTestClockGet(cfg.TestClock))},
 		{"POST", "/v1/test-clock/advance", api(handleTestClockAdvance(cfg.TestClock))},
