@@ -29,6 +29,7 @@ type Store interface {
 // Times are stored in UTC with at least microsecond precision.
 type Tx interface {
 	MetricsTx
+	WaitingTx
 
 	Commit() error
 	Rollback() error

@@ -56,6 +56,7 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("AtRisk", func(t *testing.T) { t.Parallel(); testAtRisk(t, open, writers) })
 	t.Run("Forecast", func(t *testing.T) { t.Parallel(); testForecast(t, open, writers) })
 	t.Run("AvoidRules", func(t *testing.T) { t.Parallel(); testAvoidRules(t, open, writers) })
+	t.Run("Backorders", func(t *testing.T) { t.Parallel(); testBackorders(t, open, writers) })
 	t.Run("Metrics", func(t *testing.T) { t.Parallel(); testMetrics(t, open, writers); testMetricsCheck(t, open, writers) })
 }
 

@@ -6,6 +6,9 @@
 -- histograms per SKU, day, kind and one-day bucket (backorder.FillCount).
 -- metric_lines: the lines put on backorder at intake, with what the metrics
 -- follow of them (backorder.MetricLine).
+--
+-- order_lines_waiting_all: the waiting lines of every SKU in acceptance
+-- order, for the shop-wide listing of backorders (Tx.AllWaitingLines).
 
 -- +goose Up
 CREATE TABLE metric_days (
@@ -49,7 +52,10 @@ CREATE TABLE metric_lines (
 );
 CREATE INDEX metric_lines_order ON metric_lines (order_id);
 
+CREATE INDEX order_lines_waiting_all ON order_lines (accepted_at, seq, id) WHERE backordered > 0;
+
 -- +goose Down
+DROP INDEX order_lines_waiting_all;
 DROP TABLE metric_lines;
 DROP TABLE metric_fills;
 DROP TABLE metric_days;
