@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -612,4 +614,52 @@ type MetricsTx interface {
 	WaitingOrders(ctx context.Context, sku string) (int64, error)
 	// AllMetrics returns every stored counter and kept line, for the check.
 	AllMetrics(ctx context.Context) (MetricAggregates, error)
+	// LastEventID is the ID of the newest outbox event, 0 with none.
+	LastEventID(ctx context.Context) (int64, error)
+}
+
+// minorDigits are the ISO 4217 currencies whose minor unit is not a
+// hundredth: the digits after the decimal point of their major unit.
+var minorDigits = map[string]int{
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+	"RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3, "CLF": 4, "UYW": 4,
+}
+
+// MinorDigits is the number of decimal digits of a currency's minor unit
+// (2 unless ISO 4217 says otherwise).
+func MinorDigits(currency string) int {
+	if d, ok := minorDigits[currency]; ok {
+		return d
+	}
+	return 2
+}
+
+// FormatMajor writes an amount in minor units as a decimal number of major
+// units, exactly (no floating point): 123456 USD is "1234.56", -5 USD
+// "-0.05", 500 JPY "500".
+func FormatMajor(amount int64, currency string) string {
+	d := MinorDigits(currency)
+	neg := amount < 0
+	u := uint64(amount)
+	if neg {
+		u = -u
+	}
+	s := strconv.FormatUint(u, 10)
+	if d > 0 {
+		if len(s) <= d {
+			s = strings.Repeat("0", d-len(s)+1) + s
+		}
+		s = s[:len(s)-d] + "." + s[len(s)-d:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// MajorUnits is an amount in major units as a float, for gauges only.
+func MajorUnits(m Money) float64 {
+	f, _ := strconv.ParseFloat(FormatMajor(m.Amount, m.Currency), 64)
+	return f
 }

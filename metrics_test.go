@@ -189,3 +189,21 @@ func TestSortMetrics(t *testing.T) {
 		t.Errorf("past the end = %+v next %d", page, next)
 	}
 }
+
+func TestFormatMajor(t *testing.T) {
+	for _, tt := range []struct {
+		amount   int64
+		currency string
+		want     string
+	}{
+		{123456, "USD", "1234.56"}, {5, "USD", "0.05"}, {-5, "EUR", "-0.05"}, {0, "USD", "0.00"}, {100, "GBP", "1.00"},
+		{500, "JPY", "500"}, {1234, "KWD", "1.234"}, {7, "KWD", "0.007"}, {-9223372036854775808, "USD", "-92233720368547758.08"},
+	} {
+		if got := backorder.FormatMajor(tt.amount, tt.currency); got != tt.want {
+			t.Errorf("FormatMajor(%d, %s) = %s; want %s", tt.amount, tt.currency, got, tt.want)
+		}
+	}
+	if got := backorder.MajorUnits(backorder.Money{Currency: "USD", Amount: 2500}); got != 25 {
+		t.Errorf("MajorUnits = %v; want 25", got)
+	}
+}

@@ -521,3 +521,17 @@ func checkMetrics(ctx context.Context, tx Tx) ([]Violation, error) {
 	}
 	return CompareMetrics(stored, RecomputeMetrics(orders, moves, lost)), nil
 }
+
+// BatchSizes reports the group committer's batches by size since the
+// service started: sizes[i] counts those of up to groupcommit.SizeBound(i)
+// writes (and more than the bound before), writes the writes in all of them.
+func (s *Service) BatchSizes() (sizes []int64, writes int64) {
+	st := s.committer.Stats()
+	return st.Sizes[:], st.Writes
+}
+
+// OutboxEvents is the number of events written to the outbox: the newest
+// event's ID.
+func (s *Service) OutboxEvents(ctx context.Context) (int64, error) {
+	return read(ctx, s, func(tx Tx, now time.Time) (int64, error) { return tx.LastEventID(ctx) })
+}

@@ -58,3 +58,20 @@ func handleBackorderMetrics(svc *backorder.Service) apiFunc {
 		return nil
 	}
 }
+
+// handleMetrics serves the Prometheus exposition, behind its own bearer
+// token when one is set (the admin token does not open it).
+func handleMetrics(h http.Handler, tokenHash *[32]byte) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if h == nil {
+			return backorder.Errorf(backorder.ENOTFOUND, "Metrics are not served by this server.")
+		}
+		if tokenHash != nil {
+			if err := checkToken(r, *tokenHash); err != nil {
+				return err
+			}
+		}
+		h.ServeHTTP(w, r)
+		return nil
+	}
+}

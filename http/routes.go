@@ -23,6 +23,7 @@ func Routes(cfg Config) []Route {
 	api := func(fn apiFunc) http.Handler { return apiHandler{fn: fn, log: log} }
 	return []Route{
 		{"GET", "/healthz", api(handleHealth(cfg.Version))},
+		{"GET", "/metrics", api(handleMetrics(cfg.Metrics, cfg.MetricsTokenHash))},
 		{"GET", "/v1/openapi.json", handleOpenAPI()},
 
 		{"PUT", "/v1/products/{sku}", api(handleProductPut(svc))},

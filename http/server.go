@@ -31,6 +31,15 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is reported by /healthz.
 	Version string
+	// Metrics, when set, serves GET /metrics (the Prometheus exposition);
+	// nil: that route answers 404 unavailable.
+	Metrics http.Handler
+	// MetricsTokenHash, when set, is the SHA-256 of the bearer token
+	// /metrics requires; nil: /metrics is open.
+	MetricsTokenHash *[32]byte
+	// ObserveRequest, when set, receives every request's method, the route
+	// pattern that served it ("" for none), its status and its duration.
+	ObserveRequest func(method, route string, status int, d time.Duration)
 }
 
 // NewServer returns the HTTP handler of the API.
@@ -44,7 +53,7 @@ func NewServer(cfg Config) http.Handler {
 	}
 	var h http.Handler = router{mux: mux, log: cfg.Logger}
 	h = authenticate(h, cfg.TokenHash, cfg.Logger)
-	return logRequests(h, cfg.Logger)
+	return logRequests(h, cfg.Logger, cfg.ObserveRequest)
 }
 
 // apiFunc is a handler that returns its error for apiHandler to write.
@@ -139,7 +148,9 @@ func checkToken(r *http.Request, hash [32]byte) error {
 
 // logRequests writes one log line per request, and turns a panic in a
 // handler into a logged internal error.
-func logRequests(next http.Handler, log *slog.Logger) http.Handler {
+// observe, when set, receives each request's route pattern (set on the
+// request by the mux), status and duration.
+func logRequests(next http.Handler, log *slog.Logger, observe func(method, route string, status int, d time.Duration)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -153,7 +164,11 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 					writeError(rec, r, log, backorder.Errorf(backorder.EINTERNAL, "Internal error."))
 				}
 			}
-			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+			d := time.Since(start)
+			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", d)
+			if observe != nil {
+				observe(r.Method, r.Pattern, rec.status, d)
+			}
 		}()
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {

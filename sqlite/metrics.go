@@ -244,3 +244,10 @@ func (tx *Tx) AllMetrics(ctx context.Context) (backorder.MetricAggregates, error
 	a.Lines, err = scanMetricLines(rows)
 	return a, FormatError(err, "all metrics", "")
 }
+
+// LastEventID is the ID of the newest outbox event.
+func (tx *Tx) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
+	return id, FormatError(err, "last event id", "")
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/backorder/backorder"
 	bohttp "github.com/backorder/backorder/http"
+	"github.com/backorder/backorder/prom"
 )
 
 // metaAdminToken is the meta key of the admin token's SHA-256, hex.
@@ -32,12 +33,17 @@ type server struct {
 	done   chan error
 	Token  string // set when this start generated the token
 	logger *slog.Logger
+	// Metrics is what /metrics serves; other parts add their collectors
+	// with Metrics.Register.
+	Metrics *prom.Exporter
 }
 
 type serveConfig struct {
 	addr      string
 	dsn       string
 	testClock bool
+	// metricsToken, when set, is the bearer token /metrics requires.
+	metricsToken string
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -46,6 +52,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address")
 	dsn := dbFlag(fs)
 	fs.BoolVar(&cfg.testClock, "test-clock", false, "enable /v1/test-clock to move time forward (demos and tests only)")
+	fs.StringVar(&cfg.metricsToken, "metrics-token", "", "bearer token GET /metrics requires (empty: /metrics is open)")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -92,7 +99,14 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 		fmt.Fprintf(stdout, "Admin API token (shown once, only its hash is stored):\n  %s\n", token)
 	}
 
-	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version})
+	s.Metrics = prom.New(s.svc, logger)
+	hcfg := bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version,
+		Metrics: s.Metrics.Handler(), ObserveRequest: s.Metrics.ObserveRequest}
+	if cfg.metricsToken != "" {
+		h := sha256.Sum256([]byte(cfg.metricsToken))
+		hcfg.MetricsTokenHash = &h
+	}
+	handler := bohttp.NewServer(hcfg)
 	s.ln, err = net.Listen("tcp", cfg.addr)
 	if err != nil {
 		s.svc.Close()
