@@ -109,6 +109,8 @@ type MetricsQuery struct {
 	Desc   bool
 	Offset int
 	Limit  int
+	// All lists every SKU of the breakdown in one page (the CSV export).
+	All bool
 }
 
 // The per-SKU breakdown's sort keys.
@@ -276,7 +278,11 @@ func (s *Service) BackorderMetrics(ctx context.Context, q MetricsQuery) (*Backor
 		in := MetricsInput{Targets: set.Metrics.Filled(), Now: now, Days: days, Fills: fills, Waiting: waiting, WaitingOrders: orders, Promised: promised}
 		m := &BackorderMetrics{From: q.From, To: q.To, SKU: q.SKU, At: now, Targets: in.Targets}
 		m.BackorderFigures, m.SKUs = ComputeMetrics(in, q.SKU)
-		m.SKUs, m.NextOffset = SortMetrics(m.SKUs, q.Sort, q.Desc, q.Offset, q.Limit)
+		limit := q.Limit
+		if q.All {
+			limit = len(m.SKUs)
+		}
+		m.SKUs, m.NextOffset = SortMetrics(m.SKUs, q.Sort, q.Desc, q.Offset, limit)
 		return m, nil
 	})
 }

@@ -56,6 +56,7 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/receipts/{id}/allocations", api(handleReceiptAllocations(svc))},
 		{"POST", "/v1/adjustments", api(handleAdjustmentCreate(svc))},
 		{"GET", "/v1/backorders", api(handleBackorderQueue(svc))},
+		{"GET", "/v1/backorders.csv", api(handleBackordersCSV(svc, log))},
 
 		{"GET", "/v1/fulfillments", api(handleFulfillmentList(svc))},
 		{"GET", "/v1/fulfillments/{id}", api(handleFulfillmentGet(svc))},
@@ -64,10 +65,12 @@ func Routes(cfg Config) []Route {
 		{"GET", "/v1/movements", api(handleMovementList(svc))},
 		{"GET", "/v1/events", api(handleEventList(svc))},
 		{"GET", "/v1/lost-demand", api(handleLostDemandList(svc))},
+		{"GET", "/v1/lost-demand.csv", api(handleLostDemandCSV(svc, log))},
 		{"GET", "/v1/projection", api(handleProjection(svc))},
 		{"GET", "/v1/check", api(handleCheck(svc))},
 		{"GET", "/v1/stats", api(handleStats(svc))},
 		{"GET", "/v1/metrics/backorders", api(handleBackorderMetrics(svc))},
+		{"GET", "/v1/metrics/backorders.csv", api(handleMetricsCSV(svc, log))},
 
 		{"GET", "/v1/test-clock", api(handleTestClockGet(cfg.TestClock))},
 		{"POST", "/v1/test-clock/advance", api(handleTestClockAdvance(cfg.TestClock))},
