@@ -2,8 +2,8 @@ package http
 
 import (
 	"encoding/csv"
-	"maps"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
