@@ -614,6 +614,8 @@ type MetricsTx interface {
 	WaitingOrders(ctx context.Context, sku string) (int64, error)
 	// AllMetrics returns every stored counter and kept line, for the check.
 	AllMetrics(ctx context.Context) (MetricAggregates, error)
+	// ClearMetrics deletes every counter and kept line (before a rebuild).
+	ClearMetrics(ctx context.Context) error
 	// LastEventID is the ID of the newest outbox event, 0 with none.
 	LastEventID(ctx context.Context) (int64, error)
 }

@@ -503,21 +503,7 @@ func SortMetrics(skus []SKUMetrics, by string, desc bool, offset, limit int) ([]
 // checkMetrics recomputes the metrics' aggregates from the history (every
 // order, movement and lost demand) and reports where the stored ones differ.
 func checkMetrics(ctx context.Context, tx Tx) ([]Violation, error) {
-	orders, err := every(func(after int64) ([]*Order, error) {
-		return tx.ListOrders(ctx, OrderFilter{After: after, Limit: readPage})
-	}, func(o *Order) int64 { return o.Seq })
-	if err != nil {
-		return nil, err
-	}
-	moves, err := every(func(after int64) ([]Movement, error) {
-		return tx.Movements(ctx, MovementFilter{After: after, Limit: readPage})
-	}, func(m Movement) int64 { return m.ID })
-	if err != nil {
-		return nil, err
-	}
-	lost, err := every(func(after int64) ([]LostDemand, error) {
-		return tx.ListLostDemand(ctx, LostDemandFilter{After: after, Limit: readPage})
-	}, func(l LostDemand) int64 { return l.ID })
+	want, err := recomputeMetrics(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -525,7 +511,31 @@ func checkMetrics(ctx context.Context, tx Tx) ([]Violation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return CompareMetrics(stored, RecomputeMetrics(orders, moves, lost)), nil
+	return CompareMetrics(stored, want), nil
+}
+
+// recomputeMetrics reads the whole history and rebuilds the aggregates
+// from it (RecomputeMetrics).
+func recomputeMetrics(ctx context.Context, tx Tx) (MetricAggregates, error) {
+	orders, err := every(func(after int64) ([]*Order, error) {
+		return tx.ListOrders(ctx, OrderFilter{After: after, Limit: readPage})
+	}, func(o *Order) int64 { return o.Seq })
+	if err != nil {
+		return MetricAggregates{}, err
+	}
+	moves, err := every(func(after int64) ([]Movement, error) {
+		return tx.Movements(ctx, MovementFilter{After: after, Limit: readPage})
+	}, func(m Movement) int64 { return m.ID })
+	if err != nil {
+		return MetricAggregates{}, err
+	}
+	lost, err := every(func(after int64) ([]LostDemand, error) {
+		return tx.ListLostDemand(ctx, LostDemandFilter{After: after, Limit: readPage})
+	}, func(l LostDemand) int64 { return l.ID })
+	if err != nil {
+		return MetricAggregates{}, err
+	}
+	return RecomputeMetrics(orders, moves, lost), nil
 }
 
 // BatchSizes reports the group committer's batches by size since the
@@ -540,4 +550,44 @@ func (s *Service) BatchSizes() (sizes []int64, writes int64) {
 // event's ID.
 func (s *Service) OutboxEvents(ctx context.Context) (int64, error) {
 	return read(ctx, s, func(tx Tx, now time.Time) (int64, error) { return tx.LastEventID(ctx) })
+}
+
+// metaMetricsBuilt is the meta key set once the metrics' aggregates were
+// built from the history (EnsureMetrics), or by the migration that made
+// them on a store with no orders yet; unset or empty, they are to build.
+const metaMetricsBuilt = "metrics_aggregates_built"
+
+// EnsureMetrics builds the metrics' aggregates from the history once, for a
+// store whose history began before the writes kept them (its aggregates
+// are then empty); afterwards the writes keep them. It reports whether it
+// built them. Run it before serving: it holds the write batch while it
+// reads the whole history.
+func (s *Service) EnsureMetrics(ctx context.Context) (bool, error) {
+	return write(ctx, s, nil, nil, func(ctx context.Context, tx *writeTx, now time.Time) (bool, error) {
+		if v, err := tx.Meta(ctx, metaMetricsBuilt); err == nil && v != "" {
+			return false, nil
+		} else if err != nil && ErrorCode(err) != ENOTFOUND {
+			return false, err
+		}
+		if err := rebuildMetrics(ctx, tx); err != nil {
+			return false, err
+		}
+		return true, tx.SetMeta(ctx, metaMetricsBuilt, now.Format(time.RFC3339))
+	})
+}
+
+// rebuildMetrics replaces the stored aggregates with those recomputed from
+// the history.
+func rebuildMetrics(ctx context.Context, tx *writeTx) error {
+	want, err := recomputeMetrics(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := tx.Tx.ClearMetrics(ctx); err != nil {
+		return err
+	}
+	if err := tx.Tx.AddMetrics(ctx, want.Days, want.Fills); err != nil {
+		return err
+	}
+	return tx.Tx.InsertMetricLines(ctx, want.Lines)
 }

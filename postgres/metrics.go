@@ -188,3 +188,9 @@ func (tx *Tx) LastEventID(ctx context.Context) (int64, error) {
 	err := tx.tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
 	return id, FormatError(err, "last event id", "")
 }
+
+// ClearMetrics deletes every counter and kept line.
+func (tx *Tx) ClearMetrics(ctx context.Context) error {
+	_, err := tx.tx.Exec(ctx, `DELETE FROM metric_days; DELETE FROM metric_fills; DELETE FROM metric_lines`)
+	return FormatError(err, "clear metrics", "")
+}

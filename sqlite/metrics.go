@@ -251,3 +251,13 @@ func (tx *Tx) LastEventID(ctx context.Context) (int64, error) {
 	err := tx.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
 	return id, FormatError(err, "last event id", "")
 }
+
+// ClearMetrics deletes every counter and kept line.
+func (tx *Tx) ClearMetrics(ctx context.Context) error {
+	for _, t := range []string{"metric_days", "metric_fills", "metric_lines"} {
+		if _, err := tx.exec(ctx, `DELETE FROM `+t); err != nil {
+			return FormatError(err, "clear metrics", "")
+		}
+	}
+	return nil
+}

@@ -218,6 +218,13 @@ func testMetricsCheck(t *testing.T, open Opener, writers int) {
 			return tx.SaveMetricLines(ctx, []*backorder.MetricLine{&ls[0]})
 		},
 	}
+	ensure := func(want bool) {
+		t.Helper()
+		if built, err := svc.EnsureMetrics(ctx); err != nil || built != want {
+			t.Fatalf("EnsureMetrics = %v, %v; want %v", built, err, want)
+		}
+	}
+	ensure(false) // a store made empty keeps them from its start
 	for i, b := range breaks {
 		mustWrite(t, store, func(tx backorder.Tx) {
 			if err := b(tx); err != nil {
@@ -238,4 +245,14 @@ func testMetricsCheck(t *testing.T, open Opener, writers int) {
 			t.Fatalf("after break %d: report %s, want %d metrics violations", i, dump(rep), i+1)
 		}
 	}
+	// A store whose aggregates were never built (its history began before
+	// them) builds them from the history, once.
+	mustWrite(t, store, func(tx backorder.Tx) {
+		if err := tx.SetMeta(ctx, "metrics_aggregates_built", ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ensure(true)
+	ensure(false)
+	MustCheck(t, svc)
 }

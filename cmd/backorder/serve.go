@@ -88,6 +88,13 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 	}
 	s.svc = backorder.NewService(backorder.Config{Store: db.store, Clock: clock, Logger: logger, Writers: db.writers})
 
+	if built, err := s.svc.EnsureMetrics(ctx); err != nil {
+		s.svc.Close()
+		db.close()
+		return nil, fmt.Errorf("build the metrics' aggregates: %w", err)
+	} else if built {
+		logger.Info("built the metrics' aggregates from the history")
+	}
 	hash, token, err := adminTokenHash(ctx, s.svc, getenv)
 	if err != nil {
 		s.svc.Close()

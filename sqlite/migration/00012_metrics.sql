@@ -54,7 +54,13 @@ CREATE INDEX metric_lines_order ON metric_lines (order_id);
 
 CREATE INDEX order_lines_waiting_all ON order_lines (accepted_at, seq, id) WHERE backordered > 0;
 
+-- A store with no orders yet has nothing to build its aggregates from: the
+-- writes keep them from the start. A store with history builds them once
+-- at startup (Service.EnsureMetrics).
+INSERT INTO meta (key, value) SELECT 'metrics_aggregates_built', 'migration' WHERE NOT EXISTS (SELECT 1 FROM orders);
+
 -- +goose Down
+DELETE FROM meta WHERE key = 'metrics_aggregates_built';
 DROP INDEX order_lines_waiting_all;
 DROP TABLE metric_lines;
 DROP TABLE metric_fills;
