@@ -126,14 +126,26 @@ func fillMetrics(ctx context.Context, dsn, run string, fig *metricsFigure, order
 	for d := range fig.Days {
 		if d > 0 {
 			clock.Advance(day)
+			// The day's receipts, concurrently: the committer batches them.
+			var wg sync.WaitGroup
+			errs := make(chan error, len(skus))
 			for _, sku := range skus {
 				q := int64(demand * (0.75 + 0.6*rng.Float64()))
 				if q < 1 {
 					continue
 				}
-				if _, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: q}, nil); err != nil {
-					return err
-				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: q}, nil); err != nil {
+						errs <- err
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			if err := <-errs; err != nil {
+				return err
 			}
 		}
 		n := perDay
