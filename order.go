@@ -257,9 +257,15 @@ type LostDemandFilter struct {
 type OrderFilter struct {
 	CustomerID string
 	SKU        string
-	After      int64
-	Limit      int
+	// Status keeps the orders of one status (OrderStatuses). Statuses are
+	// derived from the lines, so the service applies it, not the store.
+	Status string
+	After  int64
+	Limit  int
 }
+
+// OrderStatuses are the statuses an order may show.
+var OrderStatuses = []string{OrderAllocated, OrderBackordered, OrderPartiallyBackordered, OrderPartiallyShipped, OrderShipped, OrderCancelled}
 
 // ProductFilter selects products for a listing. After is a cursor: the SKU of
 // the last product of the previous page.

@@ -43,6 +43,10 @@ type Config struct {
 	// writes at a time (default DefaultQueuePage). Tests make it small so
 	// that every fill crosses pages.
 	QueuePage int
+	// NoMetrics turns off the metrics' aggregates: the writes keep none
+	// and the metrics read stale counters. The intake benchmark compares
+	// with it; a shop never sets it.
+	NoMetrics bool
 }
 
 // The causes of a batch run again, as CommitStats counts them.
@@ -69,7 +73,7 @@ func NewService(cfg Config) *Service {
 			if err != nil {
 				return nil, err
 			}
-			return &writeTx{Tx: tx}, nil
+			return &writeTx{Tx: tx, metricsTx: metricsTx{off: cfg.NoMetrics}}, nil
 		},
 		Lock:       func(ctx context.Context, tx *writeTx, skus []string) error { return tx.LockSKUs(ctx, skus) },
 		Retry:      s.retryCause,

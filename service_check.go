@@ -29,6 +29,11 @@ func (s *Service) Check(ctx context.Context) (*CheckReport, error) {
 			return nil, err
 		}
 		v = append(v, CheckPayments(snap.Lines, ps)...)
+		mv, err := checkMetrics(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		v = append(v, mv...)
 		if v == nil {
 			v = []Violation{}
 		}

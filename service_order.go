@@ -2,6 +2,8 @@ package backorder
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -31,13 +33,41 @@ func (s *Service) Order(ctx context.Context, id string) (*Order, error) {
 }
 
 // Orders lists orders in acceptance order.
+//
+// With a status it reads on in Seq order until f.Limit orders of that status
+// are found or the orders end. Returns EINVALID for an unknown status.
 func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]*Order, error) {
+	if f.Status != "" && !slices.Contains(OrderStatuses, f.Status) {
+		return nil, FieldErrorf(EINVALID, "status", "status must be one of %s.", strings.Join(OrderStatuses, ", "))
+	}
 	return read(ctx, s, func(tx Tx, now time.Time) ([]*Order, error) {
-		os, err := tx.ListOrders(ctx, f)
-		for _, o := range os {
-			o.Derive()
+		if f.Status == "" {
+			os, err := tx.ListOrders(ctx, f)
+			for _, o := range os {
+				o.Derive()
+			}
+			return os, err
 		}
-		return os, err
+		limit := PageLimit(f.Limit)
+		q := f
+		q.Limit = readPage
+		out := []*Order{}
+		for len(out) < limit {
+			os, err := tx.ListOrders(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			if len(os) == 0 {
+				break
+			}
+			for _, o := range os {
+				if o.Derive(); o.Status == f.Status && len(out) < limit {
+					out = append(out, o)
+				}
+			}
+			q.After = os[len(os)-1].Seq
+		}
+		return out, nil
 	})
 }
 

@@ -20,6 +20,8 @@ type Settings struct {
 	CancelReasons []string `json:"cancel_reasons,omitempty"`
 	// Payments are the payment settings (payment.go).
 	Payments PaymentSettings `json:"payments"`
+	// Metrics are the targets of the backorder metrics (metrics.go).
+	Metrics MetricTargets `json:"metric_targets"`
 }
 
 // Defaults is the backorder policy of every product that does not say otherwise.
@@ -84,6 +86,7 @@ func DefaultSettings() Settings {
 		Stale:         StaleSettings{Action: StaleReview},
 		CancelReasons: DefaultCancelReasons(),
 		Payments:      PaymentSettings{AuthorizationValidityDays: DefaultAuthorizationValidityDays},
+		Metrics:       DefaultMetricTargets(),
 	}
 }
 
@@ -116,6 +119,9 @@ func (s *Settings) Validate() error {
 		return FieldErrorf(EINVALID, "priority.wholesale.min_units", "Min units must be between 0 and %d.", MaxStockQuantity)
 	}
 	if err := s.AvoidRules.Validate("avoid_rules"); err != nil {
+		return err
+	}
+	if err := s.Metrics.Validate("metric_targets."); err != nil {
 		return err
 	}
 	if s.Priority.NeedBy.WithinDays < 0 || s.Priority.NeedBy.WithinDays > 3650 {

@@ -33,6 +33,8 @@ type Tx interface {
 	UserTx
 	BacklogTx
 	LinePriorityTx
+	MetricsTx
+	WaitingTx
 
 	Commit() error
 	Rollback() error

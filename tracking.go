@@ -26,12 +26,6 @@ type BacklogTx interface {
 	Backlog(ctx context.Context) ([]BacklogDay, error)
 }
 
-// Money is an amount in minor units of a currency.
-type Money struct {
-	Cents    int64  `json:"cents"`
-	Currency string `json:"currency"`
-}
-
 // Tracking is the source document's tracking dashboard: the current
 // backorders, the oldest, the share expected within a week, and the total
 // value waiting.
@@ -102,7 +96,7 @@ func Track(days []BacklogDay, within Projection, now time.Time) *Tracking {
 	for _, d := range days {
 		t.Lines += d.Lines
 		t.Units += d.Units
-		t.Value = addMoney(t.Value, Money{Cents: d.ValueCents, Currency: d.Currency})
+		t.Value = addMoney(t.Value, Money{Amount: d.ValueCents, Currency: d.Currency})
 		if t.Oldest == nil || d.Oldest.Before(*t.Oldest) {
 			o := d.Oldest
 			t.Oldest = &o
@@ -122,7 +116,7 @@ func Track(days []BacklogDay, within Projection, now time.Time) *Tracking {
 		}
 		s.Lines += d.Lines
 		s.Units += d.Units
-		s.Value = addMoney(s.Value, Money{Cents: d.ValueCents, Currency: d.Currency})
+		s.Value = addMoney(s.Value, Money{Amount: d.ValueCents, Currency: d.Currency})
 		if d.Oldest.Before(s.Oldest) {
 			s.Oldest = d.Oldest
 		}
@@ -161,7 +155,7 @@ func addMoney(sums []Money, m Money) []Money {
 		return 0
 	})
 	if found {
-		sums[i].Cents += m.Cents
+		sums[i].Amount += m.Amount
 		return sums
 	}
 	return slices.Insert(sums, i, m)

@@ -44,7 +44,7 @@ func TestTrack(t *testing.T) {
 	if tr.Oldest == nil || !tr.Oldest.Equal(at("2026-01-01")) || tr.OldestDays != 68 {
 		t.Fatalf("oldest = %v (%d days), want 2026-01-01 (68)", tr.Oldest, tr.OldestDays)
 	}
-	if got := tr.Value; len(got) != 2 || got[0] != (backorder.Money{Cents: 900, Currency: "EUR"}) || got[1] != (backorder.Money{Cents: 640, Currency: "USD"}) {
+	if got := tr.Value; len(got) != 2 || got[0] != (backorder.Money{Amount: 900, Currency: "EUR"}) || got[1] != (backorder.Money{Amount: 640, Currency: "USD"}) {
 		t.Fatalf("value = %+v", got)
 	}
 	want := []backorder.AgeBucket{
@@ -67,7 +67,7 @@ func TestTrack(t *testing.T) {
 	if got := order; len(got) != 3 || got[0] != "A" || got[1] != "C" || got[2] != "B" {
 		t.Fatalf("SKUs by units = %v, want [A C B]", got)
 	}
-	if a := tr.SKUs[0]; a.Lines != 3 || a.OldestDays != 9 || a.Value[0].Cents != 600 {
+	if a := tr.SKUs[0]; a.Lines != 3 || a.OldestDays != 9 || a.Value[0].Amount != 600 {
 		t.Fatalf("A = %+v", a)
 	}
 	if empty := backorder.Track(nil, backorder.Projection{}, now); empty.Oldest != nil || empty.Lines != 0 || len(empty.Aging) != len(backorder.AgingBuckets) {

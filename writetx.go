@@ -30,6 +30,7 @@ type writeTx struct {
 	written  int                  // events emitted and written already
 	marks    map[string]eventMark // at each open savepoint, by name
 	hold     int                  // events held back at most; maxHeldEvents unless a test says
+	metricsTx
 }
 
 // eventMark is where the events stood when a savepoint was taken: how many
@@ -38,6 +39,7 @@ type writeTx struct {
 type eventMark struct {
 	written int
 	held    []Event
+	metrics int // metric deltas kept (metricsTx)
 }
 
 // maxHeldEvents is how many events a batch holds back before writing them.
@@ -73,7 +75,7 @@ func (w *writeTx) Savepoint(ctx context.Context, name string) error {
 	if w.marks == nil {
 		w.marks = map[string]eventMark{}
 	}
-	w.marks[name] = eventMark{written: w.written, held: w.events[:len(w.events):len(w.events)]}
+	w.marks[name] = eventMark{written: w.written, held: w.events[:len(w.events):len(w.events)], metrics: len(w.deltas)}
 	return w.Tx.Savepoint(ctx, name)
 }
 
@@ -83,6 +85,7 @@ func (w *writeTx) Savepoint(ctx context.Context, name string) error {
 func (w *writeTx) RollbackTo(ctx context.Context, name string) error {
 	w.settings = nil
 	m := w.marks[name]
+	w.deltas = w.deltas[:m.metrics]
 	if w.written == m.written {
 		w.events = w.events[:len(m.held)] // nothing written since: they are still held
 	} else {
@@ -93,6 +96,11 @@ func (w *writeTx) RollbackTo(ctx context.Context, name string) error {
 
 func (w *writeTx) Commit() error {
 	if err := w.writeEvents(context.Background()); err != nil {
+		return err
+	}
+	// After the events: a batch that wrote its events early holds their
+	// lock already, so every batch takes the two in the same order.
+	if err := w.writeMetrics(context.Background()); err != nil {
 		return err
 	}
 	return w.Tx.Commit()

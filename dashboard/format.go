@@ -41,7 +41,7 @@ func formatMoneys(ms []backorder.Money) string {
 	}
 	parts := make([]string, len(ms))
 	for i, m := range ms {
-		parts[i] = formatCents(m.Cents) + " " + m.Currency
+		parts[i] = formatCents(m.Amount) + " " + m.Currency
 	}
 	return strings.Join(parts, " · ")
 }

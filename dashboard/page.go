@@ -182,7 +182,7 @@ func (h *Handler) lostBySKU(r *http.Request, window time.Duration) ([]lostRow, i
 			}
 			row.Count++
 			row.Units += l.Quantity
-			row.Value = addMoney(row.Value, backorder.Money{Cents: l.ValueCents, Currency: l.Currency})
+			row.Value = addMoney(row.Value, backorder.Money{Amount: l.ValueCents, Currency: l.Currency})
 			row.rules[l.Rule] = true
 			after = l.ID
 		}
@@ -217,7 +217,7 @@ func sortLost(by map[string]*lostRow) []lostRow {
 func addMoney(sums []backorder.Money, m backorder.Money) []backorder.Money {
 	for i := range sums {
 		if sums[i].Currency == m.Currency {
-			sums[i].Cents += m.Cents
+			sums[i].Amount += m.Amount
 			return sums
 		}
 	}

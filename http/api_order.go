@@ -37,7 +37,7 @@ func handleOrderList(svc *backorder.Service) apiFunc {
 			return err
 		}
 		q := r.URL.Query()
-		os, err := svc.Orders(r.Context(), backorder.OrderFilter{CustomerID: q.Get("customer_id"), SKU: q.Get("sku"), After: after, Limit: limit + 1})
+		os, err := svc.Orders(r.Context(), backorder.OrderFilter{CustomerID: q.Get("customer_id"), SKU: q.Get("sku"), Status: q.Get("status"), After: after, Limit: limit + 1})
 		if err != nil {
 			return err
 		}

@@ -43,12 +43,15 @@ func handleAdjustmentCreate(svc *backorder.Service) apiFunc {
 	}
 }
 
-// handleBackorderQueue shows a SKU's waiting lines in fill order.
+// handleBackorderQueue shows a SKU's waiting lines in fill order; without
+// sku, or with any filter of the shop-wide listing, it lists the waiting
+// lines of every SKU (handleBackorderList).
 func handleBackorderQueue(svc *backorder.Service) apiFunc {
+	list := handleBackorderList(svc)
 	return func(w http.ResponseWriter, r *http.Request) error {
 		sku := r.URL.Query().Get("sku")
-		if sku == "" {
-			return backorder.FieldErrorf(backorder.EINVALID, "sku", "The sku parameter is required.")
+		if sku == "" || shopWideListing(r) {
+			return list(w, r)
 		}
 		limit, err := queryLimit(r)
 		if err != nil {

@@ -211,3 +211,17 @@ func (a *authenticator) touch(ctx context.Context, k *backorder.APIKey) {
 		}
 	}
 }
+
+// checkToken compares the request's bearer token with one whose SHA-256 is
+// hash, in constant time.
+func checkToken(r *http.Request, hash [32]byte) error {
+	secret, err := bearer(r)
+	if err != nil {
+		return err
+	}
+	got := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(got[:], hash[:]) != 1 {
+		return backorder.Errorf(backorder.EUNAUTHORIZED, "The bearer token is not valid.")
+	}
+	return nil
+}

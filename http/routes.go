@@ -32,6 +32,7 @@ func Routes(cfg Config) []Route {
 	}
 	return []Route{
 		{"GET", "/healthz", api(handleHealth(cfg.Version))},
+		{"GET", "/metrics", api(handleMetrics(cfg.Metrics, cfg.MetricsTokenHash))},
 		{"GET", "/v1/openapi.json", handleOpenAPI()},
 
 		{"PUT", "/v1/products/{sku}", api(handleProductPut(svc))},
@@ -71,6 +72,7 @@ func Routes(cfg Config) []Route {
 		{"POST", "/v1/adjustments", api(handleAdjustmentCreate(svc))},
 		{"GET", "/v1/backorders", api(handleBackorderQueue(svc))},
 		{"GET", "/v1/backorders/review", api(handleBackorderReview(svc))},
+		{"GET", "/v1/backorders.csv", api(handleBackordersCSV(svc, log))},
 
 		{"GET", "/v1/fulfillments", api(handleFulfillmentList(svc))},
 		{"GET", "/v1/fulfillments/{id}", api(handleFulfillmentGet(svc))},
@@ -86,10 +88,13 @@ func Routes(cfg Config) []Route {
 		{"DELETE", "/v1/webhook-endpoints/{id}", api(handleWebhookEndpointDelete(svc))},
 		{"GET", "/v1/webhook-endpoints/{id}/deliveries", api(handleWebhookEndpointDeliveries(svc))},
 		{"GET", "/v1/lost-demand", api(handleLostDemandList(svc))},
+		{"GET", "/v1/lost-demand.csv", api(handleLostDemandCSV(svc, log))},
 		{"GET", "/v1/projection", api(handleProjection(svc))},
 		{"GET", "/v1/reports/cancellations", api(handleCancellationReport(svc))},
 		{"GET", "/v1/check", api(handleCheck(svc))},
 		{"GET", "/v1/stats", api(handleStats(svc))},
+		{"GET", "/v1/metrics/backorders", api(handleBackorderMetrics(svc))},
+		{"GET", "/v1/metrics/backorders.csv", api(handleMetricsCSV(svc, log))},
 
 		{"POST", "/v1/api-keys", api(handleAPIKeyCreate(svc))},
 		{"GET", "/v1/api-keys", api(handleAPIKeyList(svc))},

@@ -43,6 +43,15 @@ type Config struct {
 	// MaxInFlight bounds the /v1 requests served at once (default
 	// DefaultMaxInFlight); past it a request is answered 429 at once.
 	MaxInFlight int
+	// Metrics, when set, serves GET /metrics (the Prometheus exposition);
+	// nil: that route answers 404 unavailable.
+	Metrics http.Handler
+	// MetricsTokenHash, when set, is the SHA-256 of the bearer token
+	// /metrics requires; nil: /metrics is open.
+	MetricsTokenHash *[32]byte
+	// ObserveRequest, when set, receives every request's method, the route
+	// pattern that served it ("" for none), its status and its duration.
+	ObserveRequest func(method, route string, status int, d time.Duration)
 }
 
 // DefaultMaxInFlight is the default of Config.MaxInFlight.
@@ -67,7 +76,7 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.Dashboard != nil {
 		h = withDashboard(h, cfg.Dashboard)
 	}
-	return logRequests(h, cfg.Logger)
+	return logRequests(h, cfg.Logger, cfg.ObserveRequest)
 }
 
 // apiFunc is a handler that returns its error for apiHandler to write.
@@ -94,6 +103,9 @@ type router struct {
 
 func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := rt.mux.Handler(r)
+	if rec, ok := w.(*statusRecorder); ok {
+		rec.route = pattern // the wrappers before the mux pass a copy of r, which the mux sets its Pattern on
+	}
 	if pattern != "" {
 		rt.mux.ServeHTTP(w, r)
 		return
@@ -168,7 +180,9 @@ func admit(next http.Handler, limit int, log *slog.Logger) http.Handler {
 
 // logRequests writes one log line per request, and turns a panic in a
 // handler into a logged internal error.
-func logRequests(next http.Handler, log *slog.Logger) http.Handler {
+// observe, when set, receives each request's route pattern (as the router
+// found it), status and duration.
+func logRequests(next http.Handler, log *slog.Logger, observe func(method, route string, status int, d time.Duration)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -182,7 +196,11 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 					writeError(rec, r, log, backorder.Errorf(backorder.EINTERNAL, "Internal error."))
 				}
 			}
-			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+			d := time.Since(start)
+			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", d)
+			if observe != nil {
+				observe(r.Method, rec.route, rec.status, d)
+			}
 		}()
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
@@ -195,6 +213,7 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	route  string // the route pattern that served the request, "" for none
 }
 
 func (s *statusRecorder) WriteHeader(code int) {

@@ -62,6 +62,8 @@ func RunService(t *testing.T, open Opener, writers int) {
 	t.Run("BackorderEnd", func(t *testing.T) { t.Parallel(); testBackorderEnd(t, open, writers) })
 	t.Run("Payments", func(t *testing.T) { t.Parallel(); testPayments(t, open, writers) })
 	t.Run("Dashboard", func(t *testing.T) { t.Parallel(); testDashboard(t, open, writers) })
+	t.Run("Backorders", func(t *testing.T) { t.Parallel(); testBackorders(t, open, writers) })
+	t.Run("Metrics", func(t *testing.T) { t.Parallel(); testMetrics(t, open, writers); testMetricsCheck(t, open, writers) })
 }
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)

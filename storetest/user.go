@@ -109,7 +109,7 @@ func testTracking(t *testing.T, open Opener, writers int) {
 	checkEqual(t, "units", tr.Units, int64(61))
 	checkTime(t, "oldest", *tr.Oldest, epoch)
 	checkEqual(t, "oldest days", tr.OldestDays, 10)
-	checkEqual(t, "value", tr.Value, []backorder.Money{{Cents: 61 * 2500, Currency: "USD"}})
+	checkEqual(t, "value", tr.Value, []backorder.Money{{Amount: 61 * 2500, Currency: "USD"}})
 	checkEqual(t, "within lines", tr.Within.Lines, int64(4))
 	var aged []int64
 	for _, b := range tr.Aging {
@@ -131,5 +131,5 @@ func testTracking(t *testing.T, open Opener, writers int) {
 	checkEqual(t, "lines after receipt", tr.Lines, int64(2))
 	checkEqual(t, "units after receipt", tr.Units, int64(11))
 	checkTime(t, "oldest after receipt", *tr.Oldest, epoch.Add(2*24*time.Hour))
-	checkEqual(t, "value after receipt", tr.Value, []backorder.Money{{Cents: 11 * 2500, Currency: "USD"}})
+	checkEqual(t, "value after receipt", tr.Value, []backorder.Money{{Amount: 11 * 2500, Currency: "USD"}})
 }

@@ -68,6 +68,9 @@ type benchConfig struct {
 	lines     int
 	bigLines  int
 	instances int
+	// metricsOrders and metricsDays size the store of --only metrics.
+	metricsOrders int
+	metricsDays   int
 }
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -81,8 +84,10 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.lines, "lines", 100_000, "waiting lines the receipt figure allocates against")
 	fs.IntVar(&cfg.bigLines, "big-lines", 1_000_000, "waiting lines of the big receipt, then intake on the store it leaves (0: skip)")
 	fs.IntVar(&cfg.instances, "instances", 0, "API instances for intake (default 1 on SQLite, 3 on PostgreSQL)")
+	fs.IntVar(&cfg.metricsOrders, "metrics-orders", 1_000_000, "orders --only metrics fills the store with before timing GET /v1/metrics/backorders")
+	fs.IntVar(&cfg.metricsDays, "metrics-days", 365, "days --only metrics spreads its orders over")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
-	only := fs.String("only", "", "run one figure only: raw, intake, receipt or big (the big receipt, then intake on its store)")
+	only := fs.String("only", "", "run one figure only: raw, intake, receipt, big (the big receipt, then intake on its store) or metrics (GET /v1/metrics/backorders on a filled store, and intake with the metrics' aggregates against intake without)")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -130,6 +135,12 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		res.Driver = "postgres (pgx v5, synchronous_commit=on)"
 	}
 	run := fmt.Sprintf("b%d", time.Now().UnixNano()%1_000_000_000)
+	if *only == "metrics" {
+		if cfg.metricsOrders < 1 || cfg.metricsDays < 1 {
+			return fmt.Errorf("--metrics-orders and --metrics-days must be positive")
+		}
+		return benchMetrics(ctx, cfg, dsnFor, run, stdout, progress)
+	}
 
 	// 1. The driver's own durable single-row commit rate.
 	if want("raw") {

@@ -22,6 +22,7 @@ import (
 	"github.com/backorder/backorder/internal/periodic"
 	"github.com/backorder/backorder/mail"
 	"github.com/backorder/backorder/notify"
+	"github.com/backorder/backorder/prom"
 	"github.com/backorder/backorder/smtp"
 )
 
@@ -51,6 +52,9 @@ type server struct {
 	// stopSweep ends the authorization sweep; swept is closed once it has.
 	stopSweep context.CancelFunc
 	swept     chan struct{}
+	// Metrics is what /metrics serves; other parts add their collectors
+	// with Metrics.Register.
+	Metrics *prom.Exporter
 }
 
 // staleSweepInterval is how often serve runs the stale backorder sweep
@@ -73,6 +77,8 @@ type serveConfig struct {
 	// sweep is how often lapsed payment authorizations are looked for.
 	sweep  time.Duration
 	limits serveLimits
+	// metricsToken, when set, is the bearer token /metrics requires.
+	metricsToken string
 }
 
 // serveLimits bound what one client or a crowd of them can hold: the time
@@ -115,6 +121,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&cfg.linkTTL, "link-ttl", mail.DefaultLinkTTL, "how long a customer link works")
 	fs.DurationVar(&cfg.sweep, "sweep-interval", time.Minute, "how often to ask for re-authorization of lapsed payment authorizations")
 	limitFlags(fs, &cfg.limits)
+	fs.StringVar(&cfg.metricsToken, "metrics-token", "", "bearer token GET /metrics requires (empty: /metrics is open)")
 	if err := parse(fs, args, getenv); err != nil {
 		return err
 	}
@@ -150,6 +157,13 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 	}
 	s.svc = backorder.NewService(backorder.Config{Store: db.store, Clock: clock, Logger: logger, Writers: db.writers, MaxQueued: cfg.limits.maxQueued})
 
+	if built, err := s.svc.EnsureMetrics(ctx); err != nil {
+		s.svc.Close()
+		db.close()
+		return nil, fmt.Errorf("build the metrics' aggregates: %w", err)
+	} else if built {
+		logger.Info("built the metrics' aggregates from the history")
+	}
 	hash, token, err := adminTokenHash(ctx, s.svc, getenv)
 	if err != nil {
 		s.svc.Close()
@@ -164,7 +178,8 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 	secret, err := linkSecret(ctx, s.svc, cfg.linkSecret)
 	var dash *dashboard.Handler
 	if err == nil {
-		dash, err = dashboard.New(dashboard.Config{Service: s.svc, Secure: strings.HasPrefix(cfg.baseURL, "https://"), Logger: logger})
+		dash, err = dashboard.New(dashboard.Config{Service: s.svc, Secure: strings.HasPrefix(cfg.baseURL, "https://"), Logger: logger,
+			MetricsFunc: dashboardMetrics(s.svc)})
 	}
 	if err != nil {
 		s.svc.Close()
@@ -196,8 +211,15 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 			logger.Info("stale sweep", "orders", res.Orders, "lines", res.Lines)
 		}
 	})
-	handler := bohttp.NewServer(bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version,
-		Links: s.Links, Dashboard: dash, MaxInFlight: cfg.limits.maxInFlight})
+	s.Metrics = prom.New(s.svc, logger)
+	hcfg := bohttp.Config{Service: s.svc, TokenHash: hash, TestClock: s.Clock, Logger: logger, Version: Version,
+		Links: s.Links, Dashboard: dash, MaxInFlight: cfg.limits.maxInFlight,
+		Metrics: s.Metrics.Handler(), ObserveRequest: s.Metrics.ObserveRequest}
+	if cfg.metricsToken != "" {
+		h := sha256.Sum256([]byte(cfg.metricsToken))
+		hcfg.MetricsTokenHash = &h
+	}
+	handler := bohttp.NewServer(hcfg)
 	l := cfg.limits
 	if l == (serveLimits{}) {
 		fs := newFlagSet("limits", io.Discard)

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -131,7 +132,21 @@ type Stats struct {
 	Queued    int64            // writes waiting for a batch now
 	Abandoned int64            // writes whose callers gave up before a batch took them
 	Full      int64            // writes refused with ErrFull
+	// Sizes counts batches by their number of writes: Sizes[i] those of
+	// more than SizeBound(i-1) and at most SizeBound(i) writes (powers of
+	// two: 1, 2, 4, ...). Their sum is Batches, the writes in them Writes.
+	Sizes [SizeBuckets]int64
 }
+
+// SizeBuckets is the number of batch-size buckets of Stats.Sizes; the last
+// holds every batch of more than 2^(SizeBuckets-2) writes.
+const SizeBuckets = 16
+
+// SizeBound is the largest batch size counted in bucket i of Stats.Sizes.
+func SizeBound(i int) int { return 1 << i }
+
+// sizeBucket is the bucket of a batch of n writes (n >= 1).
+func sizeBucket(n int) int { return min(bits.Len(uint(n-1)), SizeBuckets-1) }
 
 // Committer runs writes in batches; see the package doc.
 type Committer[T Tx] struct {
@@ -144,6 +159,7 @@ type Committer[T Tx] struct {
 	closed bool
 
 	batches, writes, fallbacks, abandoned, full atomic.Int64
+	sizes                                       [SizeBuckets]atomic.Int64
 	retriesMu                                   sync.Mutex
 	retries                                     map[string]int64
 }
@@ -237,11 +253,15 @@ func (c *Committer[T]) Stats() Stats {
 	c.retriesMu.Lock()
 	retries := maps.Clone(c.retries)
 	c.retriesMu.Unlock()
-	return Stats{
+	st := Stats{
 		Batches: c.batches.Load(), Writes: c.writes.Load(), Retries: retries,
 		Fallbacks: c.fallbacks.Load(), Queued: int64(len(c.queue)), Abandoned: c.abandoned.Load(),
 		Full: c.full.Load(),
 	}
+	for i := range c.sizes {
+		st.Sizes[i] = c.sizes[i].Load()
+	}
+	return st
 }
 
 func (c *Committer[T]) loop() {
@@ -306,6 +326,7 @@ const (
 func (c *Committer[T]) commit(batch []*Write[T]) {
 	c.batches.Add(1)
 	c.writes.Add(int64(len(batch)))
+	c.sizes[sizeBucket(len(batch))].Add(1)
 	err, fellBack := c.retrying(batch, together)
 	if fellBack {
 		c.fallbacks.Add(1)

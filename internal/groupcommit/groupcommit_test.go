@@ -192,6 +192,10 @@ func TestCommitter_Batch(t *testing.T) {
 		} else if got, want := st.Writes, int64(4); got != want {
 			t.Fatalf("writes=%d, want %d", got, want)
 		}
+		// The held batch of one write, and the batch of three (bucket 2: 3 to 4 writes).
+		if got, want := st.Sizes[:4], []int64{1, 0, 1, 0}; !slices.Equal(got, want) {
+			t.Fatalf("sizes=%v, want %v", got, want)
+		}
 		// One Lock call for the batch of three: its keys' union, sorted, each once.
 		if got, want := e.locks, [][]string{{"k1", "k2"}}; fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("locks=%v, want %v", got, want)

@@ -1,0 +1,209 @@
+package backorder_test
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/backorder/backorder"
+)
+
+func f64(v float64) *float64 { return &v }
+
+func TestStatus(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		v      *float64
+		target float64
+		lower  bool
+		want   string
+	}{
+		{"nothing measured", nil, 0.05, true, backorder.StatusOK},
+		{"well under", f64(0.02), 0.05, true, backorder.StatusOK},
+		{"under, within margin", f64(0.045), 0.05, true, backorder.StatusWarning},
+		{"at the margin", f64(0.04), 0.05, true, backorder.StatusWarning},
+		{"at the target", f64(0.05), 0.05, true, backorder.StatusBreached},
+		{"over", f64(0.3), 0.05, true, backorder.StatusBreached},
+		{"share well over", f64(0.99), 0.8, false, backorder.StatusOK},
+		{"share over, within margin", f64(0.9), 0.8, false, backorder.StatusWarning},
+		{"share at the target", f64(0.8), 0.8, false, backorder.StatusWarning},
+		{"share under", f64(0.79), 0.8, false, backorder.StatusBreached},
+	} {
+		if got := backorder.Status(tt.v, tt.target, 0.2, tt.lower); got != tt.want {
+			t.Errorf("%s: Status = %s; want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestFillBucket(t *testing.T) {
+	day := 24 * time.Hour
+	for _, tt := range []struct {
+		wait time.Duration
+		want int
+	}{{-time.Hour, 0}, {0, 0}, {day - time.Second, 0}, {day, 1}, {3*day + 5*time.Hour, 3}, {365 * day, 365}, {900 * day, 365}} {
+		if got := backorder.FillBucket(tt.wait); got != tt.want {
+			t.Errorf("FillBucket(%v) = %d; want %d", tt.wait, got, tt.want)
+		}
+	}
+}
+
+func TestFillStatsOf(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		buckets       map[int]int64
+		seconds       int64
+		mean, p50, p9 float64
+		none          bool
+	}{
+		{name: "empty", buckets: map[int]int64{}, none: true},
+		{name: "one unit", buckets: map[int]int64{3: 1}, seconds: 3*86400 + 43200, mean: 3.5, p50: 3.5, p9: 3.9},
+		{name: "two buckets", buckets: map[int]int64{3: 2, 10: 1}, seconds: 16 * 86400, mean: 16.0 / 3, p50: 3.75, p9: 10.7},
+		{name: "ten spread", buckets: map[int]int64{0: 5, 1: 4, 20: 1}, seconds: 0, mean: 0, p50: 1, p9: 2},
+		{name: "empty bucket skipped", buckets: map[int]int64{0: 0, 2: 2}, seconds: 4 * 86400, mean: 2, p50: 2.5, p9: 2.9},
+	} {
+		got := backorder.FillStatsOf(tt.buckets, tt.seconds)
+		if tt.none {
+			if got.Mean != nil || got.P50 != nil || got.P90 != nil || got.Units != 0 {
+				t.Errorf("%s: FillStatsOf = %+v; want nothing", tt.name, got)
+			}
+			continue
+		}
+		for _, c := range []struct {
+			what string
+			got  *float64
+			want float64
+		}{{"mean", got.Mean, tt.mean}, {"p50", got.P50, tt.p50}, {"p90", got.P90, tt.p9}} {
+			if c.got == nil || math.Abs(*c.got-c.want) > 1e-9 {
+				t.Errorf("%s: %s = %v; want %v", tt.name, c.what, c.got, c.want)
+			}
+		}
+	}
+}
+
+func TestMetricTargetsValidate(t *testing.T) {
+	neg, zero := -1.0, int64(0)
+	for _, tt := range []struct {
+		name  string
+		edit  func(*backorder.MetricTargets)
+		field string
+	}{
+		{"defaults", func(*backorder.MetricTargets) {}, ""},
+		{"rate over 1", func(m *backorder.MetricTargets) { m.BackorderRate = 5 }, "metric_targets.backorder_rate"},
+		{"negative share", func(m *backorder.MetricTargets) { m.SalesSaved = -0.1 }, "metric_targets.sales_saved"},
+		{"fill time", func(m *backorder.MetricTargets) { m.FillTimeDays = 5000 }, "metric_targets.fill_time_days"},
+		{"oldest age", func(m *backorder.MetricTargets) { m.OldestAgeDays = &neg }, "metric_targets.oldest_age_days"},
+		{"value", func(m *backorder.MetricTargets) { m.ValueOnBackorder = &zero }, "metric_targets.value_on_backorder"},
+		{"margin", func(m *backorder.MetricTargets) { m.WarningMargin = 1 }, "metric_targets.warning_margin"},
+	} {
+		m := backorder.DefaultMetricTargets()
+		tt.edit(&m)
+		err := m.Validate("metric_targets.")
+		var field string
+		if e, ok := err.(*backorder.Error); ok {
+			field = e.Field
+		} else if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if field != tt.field {
+			t.Errorf("%s: Validate field = %q; want %q", tt.name, field, tt.field)
+		}
+	}
+	if got := (backorder.MetricTargets{}).Filled(); got != backorder.DefaultMetricTargets() {
+		t.Errorf("zero targets filled = %+v; want the defaults", got)
+	}
+}
+
+// TestMetricMovements follows one line through a fill, a partial cancel
+// and shipments.
+func TestMetricMovements(t *testing.T) {
+	day0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	o := &backorder.Order{ID: "O", AcceptedAt: day0, Lines: []*backorder.Line{
+		{ID: 1, SKU: "A", Quantity: 5, Allocated: 1, Backordered: 4, PriceCents: 300, Currency: "EUR"},
+		{ID: 2, SKU: "B", Quantity: 1, Backordered: 1, PriceCents: 100, Currency: "EUR"},
+	}}
+	var d backorder.MetricDelta
+	kept := d.Intake(o, func(l *backorder.Line) int64 { return l.Backordered })
+	if len(kept) != 2 || kept[0].Waiting != 4 || kept[1].Waiting != 1 {
+		t.Fatalf("kept = %+v", kept)
+	}
+	lines := map[int64]*backorder.MetricLine{1: &kept[0], 2: &kept[1]}
+	at := func(days int) time.Time { return day0.Add(time.Duration(days) * 24 * time.Hour) }
+	changed := d.MetricMovements([]backorder.Movement{
+		{Kind: backorder.MoveShip, LineID: 1, Quantity: 1, At: at(0)}, // the unit from stock: not a waiting one
+		{Kind: backorder.MoveAllocate, LineID: 1, Quantity: 2, At: at(2), Reason: "fifo"},
+		{Kind: backorder.MoveCancel, LineID: 1, Quantity: 1, At: at(3)},
+		{Kind: backorder.MoveCancel, LineID: 2, Quantity: 1, At: at(3)},                   // the order's second cancelled line
+		{Kind: backorder.MoveCancel, LineID: 1, Quantity: 1, At: at(3)},                   // the line's second cancellation
+		{Kind: backorder.MoveShip, LineID: 1, Quantity: 3, At: at(4)},                     // 2 of them waited
+		{Kind: backorder.MoveAllocate, LineID: 9, Quantity: 1, At: at(4), Reason: "fifo"}, // a line not kept
+	}, lines)
+	if len(changed) != 2 {
+		t.Fatalf("changed %d lines, want 2", len(changed))
+	}
+	if l := lines[1]; l.Waiting != 0 || l.Filled != 2 || l.Shipped != 2 || !l.Cancelled {
+		t.Errorf("line 1 = %+v", l)
+	}
+	days, fills := d.MetricRows()
+	want := map[backorder.MetricDayKey]backorder.MetricDay{
+		{SKU: "", Day: "2026-01-05"}:                   {Day: "2026-01-05", Orders: 1, Backordered: 1, Cancelled: 1},
+		{SKU: "A", Day: "2026-01-05", Currency: "EUR"}: {SKU: "A", Day: "2026-01-05", Currency: "EUR", Orders: 1, Backordered: 1, Cancelled: 1, BackorderedUnits: 4, BackorderedValue: 1200},
+		{SKU: "B", Day: "2026-01-05", Currency: "EUR"}: {SKU: "B", Day: "2026-01-05", Currency: "EUR", Orders: 1, Backordered: 1, Cancelled: 1, BackorderedUnits: 1, BackorderedValue: 100},
+	}
+	if len(days) != len(want) {
+		t.Fatalf("days = %+v", days)
+	}
+	for _, r := range days {
+		if r != want[r.Key()] {
+			t.Errorf("day %+v; want %+v", r, want[r.Key()])
+		}
+	}
+	wantFills := []backorder.FillCount{
+		{SKU: "A", Day: "2026-01-07", Kind: backorder.FillAllocated, Bucket: 2, Units: 2, Seconds: 2 * 2 * 86400},
+		{SKU: "A", Day: "2026-01-09", Kind: backorder.FillShipped, Bucket: 4, Units: 2, Seconds: 2 * 4 * 86400},
+	}
+	if len(fills) != 2 || fills[0] != wantFills[0] || fills[1] != wantFills[1] {
+		t.Errorf("fills = %+v; want %+v", fills, wantFills)
+	}
+}
+
+func TestSortMetrics(t *testing.T) {
+	mk := func(sku string, rate *float64) backorder.SKUMetrics {
+		m := backorder.SKUMetrics{SKU: sku}
+		m.BackorderRate.Value = rate
+		return m
+	}
+	all := []backorder.SKUMetrics{mk("A", f64(0.1)), mk("B", nil), mk("C", f64(0.3)), mk("D", f64(0.1))}
+	page, next := backorder.SortMetrics(all, "backorder_rate", true, 0, 3)
+	got := []string{}
+	for _, m := range page {
+		got = append(got, m.SKU)
+	}
+	if want := []string{"C", "A", "D"}; len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || next != 3 {
+		t.Errorf("page = %v next %d; want %v next 3", got, next, want)
+	}
+	page, next = backorder.SortMetrics(all, "backorder_rate", true, 3, 3)
+	if len(page) != 1 || page[0].SKU != "B" || next != 0 {
+		t.Errorf("last page = %+v next %d; want B (no value, last)", page, next)
+	}
+	if page, next = backorder.SortMetrics(all, "sku", false, 9, 3); len(page) != 0 || next != 0 {
+		t.Errorf("past the end = %+v next %d", page, next)
+	}
+}
+
+func TestFormatMajor(t *testing.T) {
+	for _, tt := range []struct {
+		amount   int64
+		currency string
+		want     string
+	}{
+		{123456, "USD", "1234.56"}, {5, "USD", "0.05"}, {-5, "EUR", "-0.05"}, {0, "USD", "0.00"}, {100, "GBP", "1.00"},
+		{500, "JPY", "500"}, {1234, "KWD", "1.234"}, {7, "KWD", "0.007"}, {-9223372036854775808, "USD", "-92233720368547758.08"},
+	} {
+		if got := backorder.FormatMajor(tt.amount, tt.currency); got != tt.want {
+			t.Errorf("FormatMajor(%d, %s) = %s; want %s", tt.amount, tt.currency, got, tt.want)
+		}
+	}
+	if got := backorder.MajorUnits(backorder.Money{Currency: "USD", Amount: 2500}); got != 25 {
+		t.Errorf("MajorUnits = %v; want 25", got)
+	}
+}

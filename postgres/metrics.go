@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/backorder/backorder"
+)
+
+// AddMetrics adds the counters to the stored rows, one statement per table.
+// The rows come sorted by key, so concurrent batches lock them in one order.
+func (tx *Tx) AddMetrics(ctx context.Context, days []backorder.MetricDay, fills []backorder.FillCount) error {
+	if n := len(days); n > 0 {
+		day, sku, cur := make([]string, n), make([]string, n), make([]string, n)
+		cols := make([][]int64, 7)
+		for i := range cols {
+			cols[i] = make([]int64, n)
+		}
+		for i, d := range days {
+			day[i], sku[i], cur[i] = d.Day, d.SKU, d.Currency
+			for j, v := range []int64{d.Orders, d.Backordered, d.Cancelled, d.BackorderedUnits, d.BackorderedValue, d.LostUnits, d.LostValue} {
+				cols[j][i] = v
+			}
+		}
+		_, err := tx.tx.Exec(ctx, `INSERT INTO metric_days AS m (day, sku, currency, orders, backordered, cancelled, backordered_units, backordered_value, lost_units, lost_value)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+			ON CONFLICT (day, sku, currency) DO UPDATE SET orders = m.orders + excluded.orders, backordered = m.backordered + excluded.backordered,
+				cancelled = m.cancelled + excluded.cancelled, backordered_units = m.backordered_units + excluded.backordered_units,
+				backordered_value = m.backordered_value + excluded.backordered_value, lost_units = m.lost_units + excluded.lost_units,
+				lost_value = m.lost_value + excluded.lost_value`,
+			day, sku, cur, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6])
+		if err != nil {
+			return FormatError(err, "add metrics", "")
+		}
+	}
+	if n := len(fills); n > 0 {
+		day, sku, kind := make([]string, n), make([]string, n), make([]string, n)
+		bucket := make([]int32, n)
+		units, secs := make([]int64, n), make([]int64, n)
+		for i, f := range fills {
+			day[i], sku[i], kind[i], bucket[i], units[i], secs[i] = f.Day, f.SKU, f.Kind, int32(f.Bucket), f.Units, f.Seconds
+		}
+		_, err := tx.tx.Exec(ctx, `INSERT INTO metric_fills AS m (day, sku, kind, bucket, units, seconds)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[])
+			ON CONFLICT (day, sku, kind, bucket) DO UPDATE SET units = m.units + excluded.units, seconds = m.seconds + excluded.seconds`,
+			day, sku, kind, bucket, units, secs)
+		if err != nil {
+			return FormatError(err, "add fills", "")
+		}
+	}
+	return nil
+}
+
+// InsertMetricLines keeps new lines put on backorder.
+func (tx *Tx) InsertMetricLines(ctx context.Context, ls []backorder.MetricLine) error {
+	n := len(ls)
+	if n == 0 {
+		return nil
+	}
+	id, price, bo, wait, filled, shipped := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	order, sku, cur := make([]string, n), make([]string, n), make([]string, n)
+	at := make([]time.Time, n)
+	canc := make([]bool, n)
+	for i, l := range ls {
+		id[i], order[i], sku[i], at[i], price[i], cur[i], bo[i], wait[i], filled[i], shipped[i], canc[i] =
+			l.LineID, l.OrderID, l.SKU, l.AcceptedAt, l.PriceCents, l.Currency, l.Backordered, l.Waiting, l.Filled, l.Shipped, l.Cancelled
+	}
+	_, err := tx.tx.Exec(ctx, `INSERT INTO metric_lines (line_id, order_id, sku, accepted_at, price_cents, currency, backordered, waiting, filled, shipped, cancelled)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::boolean[])`,
+		id, order, sku, at, price, cur, bo, wait, filled, shipped, canc)
+	return FormatError(err, "insert metric lines", "metric line")
+}
+
+// SaveMetricLines writes what the metrics follow of kept lines.
+func (tx *Tx) SaveMetricLines(ctx context.Context, ls []*backorder.MetricLine) error {
+	n := len(ls)
+	if n == 0 {
+		return nil
+	}
+	id, wait, filled, shipped := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	canc := make([]bool, n)
+	for i, l := range ls {
+		id[i], wait[i], filled[i], shipped[i], canc[i] = l.LineID, l.Waiting, l.Filled, l.Shipped, l.Cancelled
+	}
+	_, err := tx.tx.Exec(ctx, `UPDATE metric_lines m SET waiting = v.waiting, filled = v.filled, shipped = v.shipped, cancelled = v.cancelled
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[]) AS v (id, waiting, filled, shipped, cancelled)
+		WHERE m.line_id = v.id`, id, wait, filled, shipped, canc)
+	return FormatError(err, "save metric lines", "")
+}
+
+const metricLineColumns = `line_id, order_id, sku, accepted_at, price_cents, currency, backordered, waiting, filled, shipped, cancelled`
+
+func (tx *Tx) metricLines(ctx context.Context, where string, args []any) ([]backorder.MetricLine, error) {
+	out := []backorder.MetricLine{}
+	var l backorder.MetricLine
+	err := collect(ctx, tx.tx, `SELECT `+metricLineColumns+` FROM metric_lines `+where+` ORDER BY line_id`, args,
+		[]any{&l.LineID, &l.OrderID, &l.SKU, &l.AcceptedAt, &l.PriceCents, &l.Currency, &l.Backordered, &l.Waiting, &l.Filled, &l.Shipped, &l.Cancelled}, func() error {
+			l.AcceptedAt = l.AcceptedAt.UTC()
+			out = append(out, l)
+			return nil
+		})
+	return out, FormatError(err, "metric lines", "")
+}
+
+// MetricLines returns the kept lines of the given orders.
+func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.MetricLine, error) {
+	return tx.metricLines(ctx, `WHERE order_id = ANY($1::text[])`, []any{orderIDs})
+}
+
+// MetricDays sums the counters over the range's days per SKU and currency.
+func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backorder.MetricDay, error) {
+	q := `SELECT sku, currency, sum(orders)::bigint, sum(backordered)::bigint, sum(cancelled)::bigint, sum(backordered_units)::bigint,
+			sum(backordered_value)::bigint, sum(lost_units)::bigint, sum(lost_value)::bigint
+		FROM metric_days WHERE day BETWEEN $1 AND $2 AND ($3 = '' OR sku = $3) GROUP BY sku, currency ORDER BY sku, currency`
+	out := []backorder.MetricDay{}
+	var d backorder.MetricDay
+	err := collect(ctx, tx.tx, q, []any{r.From, r.To, r.SKU},
+		[]any{&d.SKU, &d.Currency, &d.Orders, &d.Backordered, &d.Cancelled, &d.BackorderedUnits, &d.BackorderedValue, &d.LostUnits, &d.LostValue}, func() error {
+			out = append(out, d)
+			return nil
+		})
+	return out, FormatError(err, "metric days", "")
+}
+
+// FillCounts sums the fill-time histograms over the range's days.
+func (tx *Tx) FillCounts(ctx context.Context, r backorder.MetricRange) ([]backorder.FillCount, error) {
+	out := []backorder.FillCount{}
+	var f backorder.FillCount
+	err := collect(ctx, tx.tx, `SELECT sku, kind, bucket, sum(units)::bigint, sum(seconds)::bigint FROM metric_fills
+		WHERE day BETWEEN $1 AND $2 AND ($3 = '' OR sku = $3) GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`, []any{r.From, r.To, r.SKU},
+		[]any{&f.SKU, &f.Kind, &f.Bucket, &f.Units, &f.Seconds}, func() error {
+			out = append(out, f)
+			return nil
+		})
+	return out, FormatError(err, "fill counts", "")
+}
+
+// WaitingTotals sums the waiting lines per SKU and currency.
+func (tx *Tx) WaitingTotals(ctx context.Context, sku string) ([]backorder.WaitingTotal, error) {
+	out := []backorder.WaitingTotal{}
+	var w backorder.WaitingTotal
+	err := collect(ctx, tx.tx, `SELECT sku, currency, count(*), sum(backordered)::bigint, sum(backordered * price_cents)::bigint, min(accepted_at)
+		FROM order_lines WHERE backordered > 0 AND ($1 = '' OR sku = $1) GROUP BY sku, currency ORDER BY sku, currency`, []any{sku},
+		[]any{&w.SKU, &w.Currency, &w.Lines, &w.Units, &w.Value, &w.Oldest}, func() error {
+			w.Oldest = w.Oldest.UTC()
+			out = append(out, w)
+			return nil
+		})
+	return out, FormatError(err, "waiting totals", "")
+}
+
+// WaitingOrders counts the orders with a waiting line.
+func (tx *Tx) WaitingOrders(ctx context.Context, sku string) (int64, error) {
+	var n int64
+	err := tx.tx.QueryRow(ctx, `SELECT count(DISTINCT order_id) FROM order_lines WHERE backordered > 0 AND ($1 = '' OR sku = $1)`, sku).Scan(&n)
+	return n, FormatError(err, "waiting orders", "")
+}
+
+// AllMetrics returns every stored counter and kept line.
+func (tx *Tx) AllMetrics(ctx context.Context) (backorder.MetricAggregates, error) {
+	var a backorder.MetricAggregates
+	var d backorder.MetricDay
+	err := collect(ctx, tx.tx, `SELECT day, sku, currency, orders, backordered, cancelled, backordered_units, backordered_value, lost_units, lost_value
+		FROM metric_days ORDER BY sku, day, currency`, nil,
+		[]any{&d.Day, &d.SKU, &d.Currency, &d.Orders, &d.Backordered, &d.Cancelled, &d.BackorderedUnits, &d.BackorderedValue, &d.LostUnits, &d.LostValue}, func() error {
+			a.Days = append(a.Days, d)
+			return nil
+		})
+	if err != nil {
+		return a, FormatError(err, "all metrics", "")
+	}
+	var f backorder.FillCount
+	err = collect(ctx, tx.tx, `SELECT day, sku, kind, bucket, units, seconds FROM metric_fills ORDER BY sku, day, kind, bucket`, nil,
+		[]any{&f.Day, &f.SKU, &f.Kind, &f.Bucket, &f.Units, &f.Seconds}, func() error {
+			a.Fills = append(a.Fills, f)
+			return nil
+		})
+	if err != nil {
+		return a, FormatError(err, "all metrics", "")
+	}
+	a.Lines, err = tx.metricLines(ctx, "", nil)
+	return a, err
+}
+
+// LastEventID is the ID of the newest outbox event.
+func (tx *Tx) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	err := tx.tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
+	return id, FormatError(err, "last event id", "")
+}
+
+// ClearMetrics deletes every counter and kept line.
+func (tx *Tx) ClearMetrics(ctx context.Context) error {
+	_, err := tx.tx.Exec(ctx, `DELETE FROM metric_days; DELETE FROM metric_fills; DELETE FROM metric_lines`)
+	return FormatError(err, "clear metrics", "")
+}

@@ -1,0 +1,263 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/backorder/backorder"
+)
+
+// jsonRows encodes rows of values as one JSON array of arrays, read back
+// with json_each (one bound parameter whatever the row count).
+func jsonRows(rows [][]any) (string, error) {
+	b, err := json.Marshal(rows)
+	return string(b), err
+}
+
+// AddMetrics adds the counters to the stored rows, one statement per table.
+func (tx *Tx) AddMetrics(ctx context.Context, days []backorder.MetricDay, fills []backorder.FillCount) error {
+	if len(days) > 0 {
+		rows := make([][]any, len(days))
+		for i, d := range days {
+			rows[i] = []any{d.Day, d.SKU, d.Currency, d.Orders, d.Backordered, d.Cancelled, d.BackorderedUnits, d.BackorderedValue, d.LostUnits, d.LostValue}
+		}
+		body, err := jsonRows(rows)
+		if err != nil {
+			return fmt.Errorf("sqlite: add metrics: %w", err)
+		}
+		_, err = tx.exec(ctx, `INSERT INTO metric_days (day, sku, currency, orders, backordered, cancelled, backordered_units, backordered_value, lost_units, lost_value)
+			SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9 FROM json_each(?) WHERE true
+			ON CONFLICT (day, sku, currency) DO UPDATE SET orders = orders + excluded.orders, backordered = backordered + excluded.backordered,
+				cancelled = cancelled + excluded.cancelled, backordered_units = backordered_units + excluded.backordered_units,
+				backordered_value = backordered_value + excluded.backordered_value, lost_units = lost_units + excluded.lost_units,
+				lost_value = lost_value + excluded.lost_value`, body)
+		if err != nil {
+			return FormatError(err, "add metrics", "")
+		}
+	}
+	if len(fills) > 0 {
+		rows := make([][]any, len(fills))
+		for i, f := range fills {
+			rows[i] = []any{f.Day, f.SKU, f.Kind, f.Bucket, f.Units, f.Seconds}
+		}
+		body, err := jsonRows(rows)
+		if err != nil {
+			return fmt.Errorf("sqlite: add fills: %w", err)
+		}
+		_, err = tx.exec(ctx, `INSERT INTO metric_fills (day, sku, kind, bucket, units, seconds)
+			SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each(?) WHERE true
+			ON CONFLICT (day, sku, kind, bucket) DO UPDATE SET units = units + excluded.units, seconds = seconds + excluded.seconds`, body)
+		if err != nil {
+			return FormatError(err, "add fills", "")
+		}
+	}
+	return nil
+}
+
+// InsertMetricLines keeps new lines put on backorder.
+func (tx *Tx) InsertMetricLines(ctx context.Context, ls []backorder.MetricLine) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(ls))
+	for i, l := range ls {
+		rows[i] = []any{l.LineID, l.OrderID, l.SKU, micros(l.AcceptedAt), l.PriceCents, l.Currency, l.Backordered, l.Waiting, l.Filled, l.Shipped, boolInt(l.Cancelled)}
+	}
+	body, err := jsonRows(rows)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert metric lines: %w", err)
+	}
+	_, err = tx.exec(ctx, `INSERT INTO metric_lines (line_id, order_id, sku, accepted_at, price_cents, currency, backordered, waiting, filled, shipped, cancelled)
+		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9, value->>10 FROM json_each(?)`, body)
+	return FormatError(err, "insert metric lines", "metric line")
+}
+
+// SaveMetricLines writes what the metrics follow of kept lines.
+func (tx *Tx) SaveMetricLines(ctx context.Context, ls []*backorder.MetricLine) error {
+	if len(ls) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(ls))
+	for i, l := range ls {
+		rows[i] = []any{l.LineID, l.Waiting, l.Filled, l.Shipped, boolInt(l.Cancelled)}
+	}
+	body, err := jsonRows(rows)
+	if err != nil {
+		return fmt.Errorf("sqlite: save metric lines: %w", err)
+	}
+	_, err = tx.exec(ctx, `UPDATE metric_lines SET waiting = v.value->>1, filled = v.value->>2, shipped = v.value->>3, cancelled = v.value->>4
+		FROM json_each(?) AS v WHERE metric_lines.line_id = v.value->>0`, body)
+	return FormatError(err, "save metric lines", "")
+}
+
+const metricLineColumns = `line_id, order_id, sku, accepted_at, price_cents, currency, backordered, waiting, filled, shipped, cancelled`
+
+func scanMetricLines(rows *sql.Rows) ([]backorder.MetricLine, error) {
+	defer rows.Close()
+	out := []backorder.MetricLine{}
+	for rows.Next() {
+		var l backorder.MetricLine
+		var at, cancelled int64
+		if err := rows.Scan(&l.LineID, &l.OrderID, &l.SKU, &at, &l.PriceCents, &l.Currency, &l.Backordered, &l.Waiting, &l.Filled, &l.Shipped, &cancelled); err != nil {
+			return nil, err
+		}
+		l.AcceptedAt, l.Cancelled = fromMicros(at), cancelled != 0
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// MetricLines returns the kept lines of the given orders.
+func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.MetricLine, error) {
+	rows, err := tx.query(ctx, `SELECT `+metricLineColumns+` FROM metric_lines
+		WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY line_id`, jsonList(orderIDs))
+	if err != nil {
+		return nil, FormatError(err, "metric lines", "")
+	}
+	out, err := scanMetricLines(rows)
+	return out, FormatError(err, "metric lines", "")
+}
+
+// MetricDays sums the counters over the range's days per SKU and currency.
+func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backorder.MetricDay, error) {
+	q := `SELECT sku, currency, sum(orders), sum(backordered), sum(cancelled), sum(backordered_units), sum(backordered_value), sum(lost_units), sum(lost_value)
+		FROM metric_days WHERE day BETWEEN ? AND ? GROUP BY sku, currency ORDER BY sku, currency`
+	args := []any{r.From, r.To}
+	if r.SKU != "" {
+		q = `SELECT sku, currency, sum(orders), sum(backordered), sum(cancelled), sum(backordered_units), sum(backordered_value), sum(lost_units), sum(lost_value)
+			FROM metric_days WHERE sku = ? AND day BETWEEN ? AND ? GROUP BY sku, currency ORDER BY sku, currency`
+		args = []any{r.SKU, r.From, r.To}
+	}
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, FormatError(err, "metric days", "")
+	}
+	defer rows.Close()
+	out := []backorder.MetricDay{}
+	for rows.Next() {
+		var d backorder.MetricDay
+		if err := rows.Scan(&d.SKU, &d.Currency, &d.Orders, &d.Backordered, &d.Cancelled, &d.BackorderedUnits, &d.BackorderedValue, &d.LostUnits, &d.LostValue); err != nil {
+			return nil, FormatError(err, "metric days", "")
+		}
+		out = append(out, d)
+	}
+	return out, FormatError(rows.Err(), "metric days", "")
+}
+
+// FillCounts sums the fill-time histograms over the range's days.
+func (tx *Tx) FillCounts(ctx context.Context, r backorder.MetricRange) ([]backorder.FillCount, error) {
+	q := `SELECT sku, kind, bucket, sum(units), sum(seconds) FROM metric_fills
+		WHERE day BETWEEN ? AND ? GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
+	args := []any{r.From, r.To}
+	if r.SKU != "" {
+		q = `SELECT sku, kind, bucket, sum(units), sum(seconds) FROM metric_fills
+			WHERE sku = ? AND day BETWEEN ? AND ? GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
+		args = []any{r.SKU, r.From, r.To}
+	}
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, FormatError(err, "fill counts", "")
+	}
+	defer rows.Close()
+	out := []backorder.FillCount{}
+	for rows.Next() {
+		var f backorder.FillCount
+		if err := rows.Scan(&f.SKU, &f.Kind, &f.Bucket, &f.Units, &f.Seconds); err != nil {
+			return nil, FormatError(err, "fill counts", "")
+		}
+		out = append(out, f)
+	}
+	return out, FormatError(rows.Err(), "fill counts", "")
+}
+
+// WaitingTotals sums the waiting lines per SKU and currency, through the
+// partial index of waiting lines.
+func (tx *Tx) WaitingTotals(ctx context.Context, sku string) ([]backorder.WaitingTotal, error) {
+	rows, err := tx.query(ctx, `SELECT sku, currency, count(*), sum(backordered), sum(backordered * price_cents), min(accepted_at)
+		FROM order_lines WHERE backordered > 0 AND (? = '' OR sku = ?) GROUP BY sku, currency ORDER BY sku, currency`, sku, sku)
+	if err != nil {
+		return nil, FormatError(err, "waiting totals", "")
+	}
+	defer rows.Close()
+	out := []backorder.WaitingTotal{}
+	for rows.Next() {
+		var w backorder.WaitingTotal
+		var oldest int64
+		if err := rows.Scan(&w.SKU, &w.Currency, &w.Lines, &w.Units, &w.Value, &oldest); err != nil {
+			return nil, FormatError(err, "waiting totals", "")
+		}
+		w.Oldest = fromMicros(oldest)
+		out = append(out, w)
+	}
+	return out, FormatError(rows.Err(), "waiting totals", "")
+}
+
+// WaitingOrders counts the orders with a waiting line.
+func (tx *Tx) WaitingOrders(ctx context.Context, sku string) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `SELECT count(DISTINCT order_id) FROM order_lines WHERE backordered > 0 AND (? = '' OR sku = ?)`, sku, sku).Scan(&n)
+	return n, FormatError(err, "waiting orders", "")
+}
+
+// AllMetrics returns every stored counter and kept line.
+func (tx *Tx) AllMetrics(ctx context.Context) (backorder.MetricAggregates, error) {
+	var a backorder.MetricAggregates
+	rows, err := tx.query(ctx, `SELECT day, sku, currency, orders, backordered, cancelled, backordered_units, backordered_value, lost_units, lost_value
+		FROM metric_days ORDER BY sku, day, currency`)
+	if err != nil {
+		return a, FormatError(err, "all metrics", "")
+	}
+	for rows.Next() {
+		var d backorder.MetricDay
+		if err := rows.Scan(&d.Day, &d.SKU, &d.Currency, &d.Orders, &d.Backordered, &d.Cancelled, &d.BackorderedUnits, &d.BackorderedValue, &d.LostUnits, &d.LostValue); err != nil {
+			rows.Close()
+			return a, FormatError(err, "all metrics", "")
+		}
+		a.Days = append(a.Days, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return a, FormatError(err, "all metrics", "")
+	}
+	rows, err = tx.query(ctx, `SELECT day, sku, kind, bucket, units, seconds FROM metric_fills ORDER BY sku, day, kind, bucket`)
+	if err != nil {
+		return a, FormatError(err, "all metrics", "")
+	}
+	for rows.Next() {
+		var f backorder.FillCount
+		if err := rows.Scan(&f.Day, &f.SKU, &f.Kind, &f.Bucket, &f.Units, &f.Seconds); err != nil {
+			rows.Close()
+			return a, FormatError(err, "all metrics", "")
+		}
+		a.Fills = append(a.Fills, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return a, FormatError(err, "all metrics", "")
+	}
+	rows, err = tx.query(ctx, `SELECT `+metricLineColumns+` FROM metric_lines ORDER BY line_id`)
+	if err != nil {
+		return a, FormatError(err, "all metrics", "")
+	}
+	a.Lines, err = scanMetricLines(rows)
+	return a, FormatError(err, "all metrics", "")
+}
+
+// LastEventID is the ID of the newest outbox event.
+func (tx *Tx) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&id)
+	return id, FormatError(err, "last event id", "")
+}
+
+// ClearMetrics deletes every counter and kept line.
+func (tx *Tx) ClearMetrics(ctx context.Context) error {
+	for _, t := range []string{"metric_days", "metric_fills", "metric_lines"} {
+		if _, err := tx.exec(ctx, `DELETE FROM `+t); err != nil {
+			return FormatError(err, "clear metrics", "")
+		}
+	}
+	return nil
+}
