@@ -518,7 +518,21 @@ func testStalePolicy(t *testing.T, open Opener, writers int) {
 		t.Fatal(err)
 	}
 	cancelled := map[string]string{}
+	var moneyBack int64 // refunds and released authorizations the sweep asked for
 	for _, e := range events {
+		switch e.Kind {
+		case backorder.EventPaymentRefundRequested, backorder.EventPaymentAuthorizationReleased:
+			p, err := backorder.DecodePayload(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch p := p.(type) {
+			case *backorder.PaymentRefundRequestedPayload:
+				moneyBack += p.Amount
+			case *backorder.PaymentAuthorizationReleasedPayload:
+				moneyBack += p.Amount
+			}
+		}
 		if e.Kind != backorder.EventOrderCancelled {
 			continue
 		}
@@ -529,6 +543,9 @@ func testStalePolicy(t *testing.T, open Opener, writers int) {
 		cancelled[e.OrderID] = p.(*backorder.OrderCancelledPayload).ReasonCode
 	}
 	checkEqual(t, "order.cancelled reason codes", cancelled, map[string]string{"OU": "stale", "OM": "stale", "OD": "stale"})
+	if want := int64(2*700 + 3*900); moneyBack != want { // the money follows the cancellation
+		t.Fatalf("refunds and releases asked by the sweep = %d; want %d", moneyBack, want)
+	}
 	if res, err := svc.SweepStale(ctx); err != nil || res != (backorder.StaleSweep{}) {
 		t.Fatalf("second sweep = %+v, %v; want nothing", res, err)
 	}
