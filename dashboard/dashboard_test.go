@@ -428,3 +428,47 @@ func TestRaiseLine(t *testing.T) {
 		t.Fatalf("no why status=%d, want 422", p.status)
 	}
 }
+
+// TestTrendAndReview: the trend shows a bar per day with the days' backordered
+// orders (100, 101 and 102 came one a day), and the review list is empty
+// until the stale policy is on, then lists the lines it finds stale,
+// oldest first.
+func TestTrendAndReview(t *testing.T) {
+	t.Parallel()
+	e := mustEnv(t, dashboard.Config{})
+	c := e.client(t)
+	e.signIn(t, c)
+	p := do(t, c, "GET", e.srv.URL+"/", nil)
+	bars := p.doc.Find("#trend svg rect.bar")
+	if bars.Length() != 30 {
+		t.Fatalf("trend bars = %d, want 30 days", bars.Length())
+	}
+	var tall int
+	bars.Each(func(_ int, s *goquery.Selection) {
+		if h, _ := s.Attr("height"); h != "0" {
+			tall++
+		}
+	})
+	if tall != 3 {
+		t.Fatalf("trend days with backordered orders = %d, want 3 (100, 101, 102)", tall)
+	}
+	if p.doc.Find("#review table").Length() != 0 || !strings.Contains(text(p, "#review"), "stale policy is off") {
+		t.Fatalf("review panel with the policy off: %q", text(p, "#review"))
+	}
+
+	ctx := context.Background()
+	set, err := e.svc.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.Stale.AfterDays = 2
+	if _, err := e.svc.PutSettings(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	p = do(t, c, "GET", e.srv.URL+"/", nil)
+	var orders []string
+	p.doc.Find("#review tbody tr td:first-child").Each(func(_ int, s *goquery.Selection) { orders = append(orders, s.Text()) })
+	if got := strings.Join(orders, " "); got != "100 101" {
+		t.Fatalf("review lists %q, want 100 and 101, oldest first (3 and 2 days old; 102 is 1)", got)
+	}
+}

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -64,6 +65,7 @@ type bar struct {
 	X, Y, W, H             int
 	LabelX, LabelY, CountY int
 	Label                  string
+	Title                  string // the bar's tooltip, when it says more than its label
 	Count                  int64
 }
 
@@ -92,6 +94,37 @@ func agingChart(buckets []backorder.AgeBucket) chart {
 			LabelX: x + slot*3/8, LabelY: height - bottom + 16, CountY: height - bottom - h - 5,
 			Label: label, Count: b.Lines,
 		})
+	}
+	return c
+}
+
+// trendChart draws the backorder trend: one bar per day, its height
+// proportional to the orders accepted that day with a unit put on
+// backorder; every seventh day and the last are labelled with their date.
+func trendChart(days []backorder.TrendDay) chart {
+	const width, height, top, bottom = 600, 220, 20, 30
+	c := chart{Width: width, Height: height}
+	var most int64
+	for _, d := range days {
+		most = max(most, d.Backordered)
+	}
+	slot := width / max(len(days), 1)
+	for i, d := range days {
+		h := 0
+		if most > 0 {
+			h = int(d.Backordered * int64(height-top-bottom) / most)
+		}
+		x := i*slot + slot/8
+		b := bar{
+			X: x, Y: height - bottom - h, W: max(slot*3/4, 1), H: h,
+			LabelX: x + slot*3/8, LabelY: height - bottom + 16, CountY: height - bottom - h - 5,
+			Title: fmt.Sprintf("%s: %d of %d orders backordered, %d units, %d cancelled", d.Day, d.Backordered, d.Orders, d.BackorderedUnits, d.Cancelled),
+			Count: d.Backordered,
+		}
+		if (len(days)-1-i)%7 == 0 && len(d.Day) == len("2006-01-02") {
+			b.Label = d.Day[5:] // MM-DD
+		}
+		c.Bars = append(c.Bars, b)
 	}
 	return c
 }

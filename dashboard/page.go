@@ -21,6 +21,8 @@ const (
 	lostPageLimit = 500
 	lostMaxPages  = 40
 	forecastDays  = 28
+	trendDays     = 30
+	reviewRows    = 20
 )
 
 type dashboardPage struct {
@@ -32,6 +34,11 @@ type dashboardPage struct {
 	Tracking   *backorder.Tracking
 	Metrics    []MetricRow
 	Aging      chart
+	Trend      chart
+	TrendDays  int
+	Review     []backorder.ReviewItem
+	ReviewMore bool
+	StaleOn    bool
 	Projection *backorder.ProjectionReport
 	SKU        string
 	SKUTabs    []skuTab
@@ -111,6 +118,21 @@ func (h *Handler) renderDashboard(w http.ResponseWriter, r *http.Request, s *bac
 		return
 	}
 	p.ManualOn = settings.Priority.Manual.Enabled
+	p.TrendDays = trendDays
+	trend, err := svc.BackorderTrend(ctx, trendDays)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	p.Trend = trendChart(trend)
+	p.StaleOn = settings.Stale.On()
+	if p.Review, err = svc.Review(ctx, backorder.ReviewFilter{Limit: reviewRows + 1}); err != nil {
+		h.fail(w, err)
+		return
+	}
+	if len(p.Review) > reviewRows {
+		p.Review, p.ReviewMore = p.Review[:reviewRows], true
+	}
 	if p.Projection, err = svc.Project(ctx, backorder.TrackingDays); err != nil {
 		h.fail(w, err)
 		return

@@ -86,6 +86,28 @@ func testMetrics(t *testing.T, open Opener, writers int) {
 	ctx := context.Background()
 	svc, _, _ := metricsHistory(t, open, writers)
 	MustCheck(t, svc)
+	// The trend: day 0 (2026-01-05) O1, O2, O3 with O2's 3 and O3's 1 units
+	// waiting; day 10 O5's 4; the cancellation on one of the days; today is day 11.
+	trend, err := svc.BackorderTrend(ctx, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trend) != 12 || trend[0].Day != "2026-01-05" || trend[11].Day != "2026-01-16" {
+		t.Fatalf("trend days = %s", dump(trend))
+	}
+	checkEqual(t, "trend day 0", trend[0], backorder.TrendDay{Day: "2026-01-05", Orders: 3, Backordered: 2, BackorderedUnits: 4, Cancelled: trend[0].Cancelled})
+	checkEqual(t, "trend day 10", trend[10], backorder.TrendDay{Day: "2026-01-15", Orders: 1, Backordered: 1, BackorderedUnits: 4, Cancelled: trend[10].Cancelled})
+	var orders, cancelled int64
+	for _, d := range trend {
+		orders += d.Orders
+		cancelled += d.Cancelled
+	}
+	if orders != 4 || cancelled != 1 {
+		t.Fatalf("trend totals: %d orders, %d cancelled; want 4 and 1", orders, cancelled)
+	}
+	if _, err := svc.BackorderTrend(ctx, 0); backorder.ErrorCode(err) != backorder.EINVALID {
+		t.Fatalf("BackorderTrend(0): %v, want invalid", err)
+	}
 	m, err := svc.BackorderMetrics(ctx, backorder.MetricsQuery{From: "2026-01-01", To: "2026-01-31"})
 	if err != nil {
 		t.Fatal(err)
