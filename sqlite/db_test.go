@@ -159,6 +159,15 @@ func TestWaitingLinesPlan(t *testing.T) {
 	}
 }
 
+// TestWaitingOrdersPlan checks that the metrics' count of waiting orders
+// reads the partial index of waiting lines, not every line ever written.
+func TestWaitingOrdersPlan(t *testing.T) {
+	db := MustOpenDB(t)
+	if plan := db.ExplainWaitingOrders(t); !strings.Contains(plan, "order_lines_waiting_all") {
+		t.Fatalf("plan=%s, want the partial index order_lines_waiting_all", plan)
+	}
+}
+
 // TestForecastReadsPlan checks that the lines waiting on purchase orders
 // are read through the partial index order_lines_eta_po (the size of the
 // waiting lines promised from a purchase order, not of the history), and a

@@ -61,3 +61,9 @@ func (db *DB) File(tb testing.TB) string {
 	}
 	return file
 }
+
+// ExplainWaitingOrders returns the query plan of WaitingOrders.
+func (db *DB) ExplainWaitingOrders(tb testing.TB) string {
+	tb.Helper()
+	return db.explain(tb, waitingOrdersQuery, "", "")
+}

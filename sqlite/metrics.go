@@ -194,10 +194,17 @@ func (tx *Tx) WaitingTotals(ctx context.Context, sku string) ([]backorder.Waitin
 	return out, FormatError(rows.Err(), "waiting totals", "")
 }
 
+// waitingOrdersQuery counts the orders with a waiting line. Left to
+// itself, SQLite reads count(DISTINCT order_id) in order_id order through
+// the primary key, which scans every line ever written; the partial index
+// of waiting lines reads only those.
+const waitingOrdersQuery = `SELECT count(DISTINCT order_id) FROM order_lines INDEXED BY order_lines_waiting_all
+	WHERE backordered > 0 AND (? = '' OR sku = ?)`
+
 // WaitingOrders counts the orders with a waiting line.
 func (tx *Tx) WaitingOrders(ctx context.Context, sku string) (int64, error) {
 	var n int64
-	err := tx.queryRow(ctx, `SELECT count(DISTINCT order_id) FROM order_lines WHERE backordered > 0 AND (? = '' OR sku = ?)`, sku, sku).Scan(&n)
+	err := tx.queryRow(ctx, waitingOrdersQuery, sku, sku).Scan(&n)
 	return n, FormatError(err, "waiting orders", "")
 }
 
