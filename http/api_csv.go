@@ -150,7 +150,7 @@ func handleLostDemandCSV(svc *backorder.Service, log *slog.Logger) apiFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var since time.Time
 		if s := r.URL.Query().Get("since"); s != "" {
-			t, err := time.Parse(time.RFC3339Nano, s)
+			t, err := parseTime(s)
 			if err != nil {
 				return backorder.FieldErrorf(backorder.EINVALID, "since", "since must be a time as RFC 3339, such as 2024-05-01T00:00:00Z.")
 			}

@@ -38,7 +38,7 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 	if t, err := time.Parse(backorder.DateLayout, s); err == nil {
 		return t, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := parseTime(s)
 	if err != nil {
 		return time.Time{}, backorder.FieldErrorf(backorder.EINVALID, name, "%s must be a date (YYYY-MM-DD) or an RFC 3339 time.", name)
 	}

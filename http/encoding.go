@@ -11,8 +11,10 @@ import (
 	"math"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/backorder/backorder"
 )
@@ -417,10 +419,16 @@ func decodePost(w http.ResponseWriter, r *http.Request, v any) (*backorder.Idemp
 	return idem, decodeJSON(body, v)
 }
 
-// decodeBody reads and decodes the body of a PUT into v.
+// decodeBody reads and decodes the body of a request that keeps no outcome
+// under an Idempotency-Key (a PUT, a quote) into v. Such a request may
+// still carry the header, which then must be well formed: the document
+// describes one shape of the key for every route.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := readBody(w, r)
 	if err != nil {
+		return err
+	}
+	if _, err := idempotency(r, body); err != nil {
 		return err
 	}
 	return decodeJSON(body, v)
@@ -519,3 +527,16 @@ func pathID(r *http.Request, name, what string) (int64, error) {
 
 // itoa formats a cursor.
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// rfc3339 is the shape of an RFC 3339 time, as OpenAPI's date-time format
+// has it: time.Parse alone also takes what RFC 3339 does not (a one-digit
+// hour, for one), which the document refuses.
+var rfc3339 = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`)
+
+// parseTime parses an RFC 3339 time of a request, strictly.
+func parseTime(s string) (time.Time, error) {
+	if !rfc3339.MatchString(s) {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", s)
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
