@@ -60,8 +60,13 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 // failure is an application error that names, where it can, the field by its
 // JSON path (such as "lines[0].quantity").
 func decodeJSON(body []byte, v any) error {
-	if len(bytes.Trim(body, " \t\r\n")) == 0 {
+	trimmed := bytes.Trim(body, " \t\r\n")
+	if len(trimmed) == 0 {
 		return backorder.Errorf(backorder.EMALFORMED, "Request body is required.")
+	} else if trimmed[0] != '{' {
+		// encoding/json takes null as an empty struct, which the document
+		// refuses: every body is an object.
+		return backorder.Errorf(backorder.EMALFORMED, "Request body must be a JSON object.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: formatting, vet, every test with the race detector, then
-# each fuzz target for FUZZTIME (default 20s; FUZZTIME=0 skips the fuzzing,
+# each fuzz target for FUZZTIME (default 10s; FUZZTIME=0 skips the fuzzing,
 # whose seed corpora still run as tests).
 # When PostgreSQL is installed and BACKORDER_TEST_POSTGRES_URL is not set, it
 # starts a throwaway cluster for the PostgreSQL tests and stops it after.
@@ -32,7 +32,7 @@ go test -race -count=1 -timeout 30m "$@" ./...
 # fuzzes one target of one package per run. A failing input is written under
 # the package's testdata/fuzz/ and fails the run. New inputs are minimized
 # for at most a second, so that a short run spends its time fuzzing.
-fuzztime=${FUZZTIME:-20s}
+fuzztime=${FUZZTIME:-10s}
 if [ "$fuzztime" != "0" ]; then
   grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
     pkg=./$(dirname "${file#./}")
