@@ -61,6 +61,11 @@ const checkpointPragmas = "_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)
 // pages from the WAL into the database file.
 const checkpointInterval = time.Second
 
+// walRestartFrames is the WAL's length, in frames (pages), past which the
+// background checkpoint makes the next writer start the WAL again from its
+// beginning: 16,384 frames of 4 KiB, the journal_size_limit's 64 MiB.
+const walRestartFrames = 16384
+
 // DB is a backorder store in one SQLite file. It keeps two pools on the
 // file: a single write connection, which serializes every write transaction
 // (so no two writers ever race for the lock), and several read connections,
@@ -72,16 +77,25 @@ type DB struct {
 	ckpt  *sql.DB       // one connection for background checkpoints
 	stop  chan struct{} // closed by Close to end checkpointLoop
 	done  chan struct{} // closed when checkpointLoop has returned
+	// every and restartFrames are checkpointInterval and walRestartFrames,
+	// smaller in tests.
+	every         time.Duration
+	restartFrames int
 }
 
 // Open opens the SQLite database at path, creating the file if needed, and
 // brings its schema up to date.
 func Open(path string) (*DB, error) {
+	return open(path, checkpointInterval, walRestartFrames)
+}
+
+// open is Open with the background checkpoint's interval and WAL length.
+func open(path string, every time.Duration, restartFrames int) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		// An in-memory database would give each pool its own empty database.
 		return nil, fmt.Errorf("sqlite: open: path must name a file: %q", path)
 	}
-	db := &DB{}
+	db := &DB{every: every, restartFrames: restartFrames}
 	uri := "file:" + uriEscaper.Replace(path) + "?"
 	var err error
 	if db.write, err = sql.Open("sqlite", uri+writePragmas); err != nil {
@@ -126,25 +140,59 @@ func Open(path string) (*DB, error) {
 	return db, nil
 }
 
-// checkpointLoop copies committed pages from the WAL into the database file
-// every checkpointInterval, until Close. SQLite's automatic checkpoint would
-// do it inside the commit that crosses the WAL's size threshold, adding the
-// copy to that request's latency; here it runs on its own connection while
-// writers go on. PASSIVE never waits for readers or the writer: what it
-// cannot copy now it copies next time. A failure is left for the next tick
-// too, as a checkpoint changes nothing a reader or writer can see.
+// checkpointLoop runs checkpoint every db.every until Close. SQLite's
+// automatic checkpoint would copy the WAL into the database file inside the
+// commit that crosses the WAL's size threshold, adding the copy to that
+// request's latency; here it runs on its own connection while writers go
+// on. A failure is left for the next tick, as a checkpoint changes nothing a
+// reader or writer can see.
 func (db *DB) checkpointLoop() {
 	defer close(db.done)
-	t := time.NewTicker(checkpointInterval)
+	t := time.NewTicker(db.every)
 	defer t.Stop()
 	for {
 		select {
 		case <-db.stop:
 			return
 		case <-t.C:
-			_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			db.checkpoint()
 		}
 	}
+}
+
+// checkpoint copies committed pages from the WAL into the database file.
+// PASSIVE never waits for readers or the writer: what it cannot copy now it
+// copies next time. But a PASSIVE checkpoint never starts the WAL again: the
+// writer does that, at its next transaction, only once every frame is
+// copied and no reader still reads from the WAL. Under a steady load of
+// overlapping reads that moment never comes and the WAL grows without end
+// (to 15 GB in a million-order run, every lookup in it slower). So once the
+// WAL is past restartFrames, a RESTART checkpoint runs on the write
+// connection, between two write transactions (on its own connection it
+// would race the writer for the lock, and lose to a busy one): it waits for
+// the readers of older snapshots to finish, for at most 250 ms, and the next
+// writer starts the WAL from its beginning (journal_size_limit truncates the
+// file). It reports the WAL's frames after the PASSIVE step.
+func (db *DB) checkpoint() (frames int) {
+	var busy, copied int
+	if err := db.ckpt.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		return 0
+	}
+	if frames < db.restartFrames {
+		return frames
+	}
+	ctx := context.Background()
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return frames
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 250"); err != nil {
+		return frames
+	}
+	_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(RESTART)")
+	_, _ = conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000")
+	return frames
 }
 
 // uriEscaper escapes a file name for a SQLite URI, which decodes %HH and
