@@ -14,9 +14,11 @@ import (
 // The backorder metrics answer from aggregates the writes keep in their own
 // transactions (writeTx): per-day counters (MetricDay), a fill-time
 // histogram with fixed one-day buckets (FillCount), and one row per line put
-// on backorder at intake (MetricLine). This file holds the rules that build
-// and read them; the same rules rebuild them from the history for the check
-// (RecomputeMetrics).
+// on backorder at intake (MetricLine). Every day's counters and histogram
+// also add to their month's rows (WithMonths), so that a range of many days
+// reads each whole month as one row (MetricRange.Spans). This file holds the
+// rules that build and read them; the same rules rebuild them from the
+// history for the check (RecomputeMetrics).
 
 // Fill kinds: what a fill-time histogram measures from the order's acceptance.
 const (
@@ -156,6 +158,49 @@ func (d *MetricDelta) fill(sku, kind string, at, accepted time.Time, units int64
 
 func dayOf(t time.Time) string { return t.UTC().Format(DateLayout) }
 
+// MonthKey is the key of the month rows that a day's counters also add to:
+// "M" and the month as YYYY-MM. It sorts after every day key (a digit
+// first), so a span of day keys never holds a month row, nor a span of
+// month keys a day row.
+func MonthKey(day string) string { return "M" + day[:7] }
+
+// isDayKey reports whether a row's key is a day (YYYY-MM-DD).
+func isDayKey(k string) bool { return len(k) == len(DateLayout) && k[0] != 'M' }
+
+// WithMonths returns the rows of day keys with, added, the month rows they
+// sum to (MonthKey), all sorted by key as MetricRows sorts them. Rows of
+// other keys are left out.
+func WithMonths(days []MetricDay, fills []FillCount) ([]MetricDay, []FillCount) {
+	var d MetricDelta
+	for i := range days {
+		if r := &days[i]; isDayKey(r.Day) {
+			d.day(r.SKU, r.Day, r.Currency).add(r)
+			d.day(r.SKU, MonthKey(r.Day), r.Currency).add(r)
+		}
+	}
+	for i := range fills {
+		if f := fills[i]; isDayKey(f.Day) {
+			d.addFill(f)
+			f.Day = MonthKey(f.Day)
+			d.addFill(f)
+		}
+	}
+	return d.MetricRows()
+}
+
+func (d *MetricDelta) addFill(r FillCount) {
+	if d.Fills == nil {
+		d.Fills = map[FillKey]*FillCount{}
+	}
+	f := d.Fills[r.Key()]
+	if f == nil {
+		d.Fills[r.Key()] = &r
+		return
+	}
+	f.Units += r.Units
+	f.Seconds += r.Seconds
+}
+
 // Intake counts an accepted order: backordered gives the units of each line
 // put on backorder at intake. It returns the lines to keep (MetricLine) for
 // those that have any.
@@ -291,17 +336,7 @@ func (d *MetricDelta) Add(o *MetricDelta) {
 		d.day(r.SKU, r.Day, r.Currency).add(r)
 	}
 	for _, r := range o.Fills {
-		if d.Fills == nil {
-			d.Fills = map[FillKey]*FillCount{}
-		}
-		f := d.Fills[r.Key()]
-		if f == nil {
-			c := *r
-			d.Fills[r.Key()] = &c
-			continue
-		}
-		f.Units += r.Units
-		f.Seconds += r.Seconds
+		d.addFill(*r)
 	}
 }
 
@@ -342,7 +377,7 @@ func RecomputeMetrics(orders []*Order, moves []Movement, lost []LostDemand) Metr
 	for i := range lost {
 		d.Lost(&lost[i])
 	}
-	days, fills := d.MetricRows()
+	days, fills := WithMonths(d.MetricRows())
 	out := MetricAggregates{Days: days, Fills: fills}
 	for _, id := range slices.Sorted(maps.Keys(lines)) {
 		out.Lines = append(out.Lines, *lines[id])
@@ -361,7 +396,7 @@ func CompareMetrics(stored, want MetricAggregates) []Violation {
 			d.day(a.Days[i].SKU, a.Days[i].Day, a.Days[i].Currency).add(&a.Days[i])
 		}
 		for i := range a.Fills {
-			d.Add(&MetricDelta{Fills: map[FillKey]*FillCount{a.Fills[i].Key(): &a.Fills[i]}})
+			d.addFill(a.Fills[i])
 		}
 		return d
 	}
@@ -377,7 +412,7 @@ func CompareMetrics(stored, want MetricAggregates) []Violation {
 	}
 	for _, k := range slices.SortedFunc(maps.Keys(union(sdm, wdm)), compareDayKey) {
 		if a, b := sdm[k], wdm[k]; a != b {
-			out = append(out, Violation{Invariant: "metrics", SKU: k.SKU, Detail: fmt.Sprintf("day %s %s: stored %+v, history says %+v", k.Day, k.Currency, a, b)})
+			out = append(out, Violation{Invariant: "metrics", SKU: k.SKU, Detail: fmt.Sprintf("counters of %s %s: stored %+v, history says %+v", k.Day, k.Currency, a, b)})
 		}
 	}
 	sfm, wfm := map[FillKey]FillCount{}, map[FillKey]FillCount{}
@@ -578,6 +613,42 @@ type MetricRange struct {
 	SKU      string
 }
 
+// KeySpan is the keys From to To of the counters' rows, both included;
+// the zero span holds none (no row's key is "").
+type KeySpan struct{ From, To string }
+
+// Spans splits the range into the row keys that sum to it: the days before
+// its first whole month, its whole months (month keys, MonthKey), and the
+// days after its last whole month. A range with no whole month is one span
+// of days. A range that is not two dates is read as one span of keys.
+func (r MetricRange) Spans() [3]KeySpan {
+	from, err1 := time.Parse(DateLayout, r.From)
+	to, err2 := time.Parse(DateLayout, r.To)
+	if err1 != nil || err2 != nil || to.Before(from) {
+		return [3]KeySpan{{r.From, r.To}}
+	}
+	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if !first.Equal(from) {
+		first = first.AddDate(0, 1, 0)
+	}
+	last := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC) // the first of the last whole month
+	if !last.AddDate(0, 1, -1).Equal(to) {
+		last = last.AddDate(0, -1, 0)
+	}
+	if last.Before(first) {
+		return [3]KeySpan{{r.From, r.To}}
+	}
+	var out [3]KeySpan
+	if from.Before(first) {
+		out[0] = KeySpan{r.From, dayOf(first.AddDate(0, 0, -1))}
+	}
+	out[1] = KeySpan{MonthKey(dayOf(first)), MonthKey(dayOf(last))}
+	if end := last.AddDate(0, 1, 0); !end.After(to) {
+		out[2] = KeySpan{dayOf(end), r.To}
+	}
+	return out
+}
+
 // WaitingTotal sums the waiting lines of one SKU in one currency: lines,
 // units, their value (minor units) and the oldest acceptance among them.
 type WaitingTotal struct {
@@ -600,12 +671,13 @@ type MetricsTx interface {
 	SaveMetricLines(ctx context.Context, ls []*MetricLine) error
 	// MetricLines returns the kept lines of the given orders.
 	MetricLines(ctx context.Context, orderIDs []string) ([]MetricLine, error)
-	// MetricDays sums the counters over the range's days, per SKU and
+	// MetricDays sums the counters of the rows whose keys are in the
+	// range's spans (MetricRange.Spans: days and whole months), per SKU and
 	// currency (Day ""), the shop's row (SKU "") included when the range
 	// is not of one SKU.
 	MetricDays(ctx context.Context, r MetricRange) ([]MetricDay, error)
-	// FillCounts sums the fill-time histograms over the range's days, per
-	// SKU, kind and bucket (Day "").
+	// FillCounts sums the fill-time histograms of the rows whose keys are
+	// in the range's spans, per SKU, kind and bucket (Day "").
 	FillCounts(ctx context.Context, r MetricRange) ([]FillCount, error)
 	// WaitingTotals sums the waiting lines (backordered > 0) per SKU and
 	// currency, in that order; of one SKU unless sku is "".

@@ -2,6 +2,7 @@ package backorder_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -205,5 +206,110 @@ func TestFormatMajor(t *testing.T) {
 	}
 	if got := backorder.MajorUnits(backorder.Money{Currency: "USD", Amount: 2500}); got != 25 {
 		t.Errorf("MajorUnits = %v; want 25", got)
+	}
+}
+
+func TestMetricRangeSpans(t *testing.T) {
+	type span = backorder.KeySpan
+	for _, tt := range []struct {
+		name     string
+		from, to string
+		want     [3]span
+	}{
+		{"one day", "2026-11-07", "2026-11-07", [3]span{{"2026-11-07", "2026-11-07"}}},
+		{"30 days across a month's end", "2026-11-07", "2026-12-06", [3]span{{"2026-11-07", "2026-12-06"}}},
+		{"a whole month", "2026-11-01", "2026-11-30", [3]span{{}, {"M2026-11", "M2026-11"}, {}}},
+		{"a month but its last day", "2026-11-01", "2026-11-29", [3]span{{"2026-11-01", "2026-11-29"}}},
+		{"a month but its first day", "2026-11-02", "2026-11-30", [3]span{{"2026-11-02", "2026-11-30"}}},
+		{"February of a leap year", "2028-02-01", "2028-02-29", [3]span{{}, {"M2028-02", "M2028-02"}, {}}},
+		{"February but the 28th of a leap year", "2028-02-01", "2028-02-28", [3]span{{"2028-02-01", "2028-02-28"}}},
+		{"days, months, days", "2025-12-07", "2026-12-06", [3]span{{"2025-12-07", "2025-12-31"}, {"M2026-01", "M2026-11"}, {"2026-12-01", "2026-12-06"}}},
+		{"months, then days", "2026-01-01", "2026-03-15", [3]span{{}, {"M2026-01", "M2026-02"}, {"2026-03-01", "2026-03-15"}}},
+		{"days, then months", "2026-01-20", "2026-03-31", [3]span{{"2026-01-20", "2026-01-31"}, {"M2026-02", "M2026-03"}, {}}},
+		{"across a year", "2025-11-15", "2026-02-27", [3]span{{"2025-11-15", "2025-11-30"}, {"M2025-12", "M2026-01"}, {"2026-02-01", "2026-02-27"}}},
+		{"to the end of February", "2025-11-15", "2026-02-28", [3]span{{"2025-11-15", "2025-11-30"}, {"M2025-12", "M2026-02"}, {}}},
+		{"not dates", "x", "y", [3]span{{"x", "y"}}},
+		{"backwards", "2026-12-01", "2026-11-01", [3]span{{"2026-12-01", "2026-11-01"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := (backorder.MetricRange{From: tt.from, To: tt.to}).Spans(); got != tt.want {
+				t.Fatalf("Spans(%s, %s) = %v, want %v", tt.from, tt.to, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMetricRangeSpans_Cover: for every range of up to 800 days starting on
+// any day of two years, the spans' keys hold each day of the range exactly
+// once, either as its day key or in its month's key, and nothing else.
+func TestMetricRangeSpans_Cover(t *testing.T) {
+	base := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	for start := 0; start < 730; start += 7 {
+		for n := 1; n <= 800; n += 13 {
+			from := base.AddDate(0, 0, start)
+			to := from.AddDate(0, 0, n-1)
+			spans := (backorder.MetricRange{From: from.Format(backorder.DateLayout), To: to.Format(backorder.DateLayout)}).Spans()
+			in := func(k string) int {
+				c := 0
+				for _, s := range spans {
+					if s != (backorder.KeySpan{}) && s.From <= k && k <= s.To {
+						c++
+					}
+				}
+				return c
+			}
+			for d := from.AddDate(0, 0, -40); !d.After(to.AddDate(0, 0, 40)); d = d.AddDate(0, 0, 1) {
+				day := d.Format(backorder.DateLayout)
+				month := backorder.MonthKey(day)
+				got := in(day) + in(month)
+				inside := !d.Before(from) && !d.After(to)
+				switch {
+				case inside && got != 1:
+					t.Fatalf("%s..%s %v: day %s held %d times", from.Format(backorder.DateLayout), to.Format(backorder.DateLayout), spans, day, got)
+				case !inside && in(day) != 0:
+					t.Fatalf("%s..%s %v: day %s outside held", from.Format(backorder.DateLayout), to.Format(backorder.DateLayout), spans, day)
+				case !inside && in(month) != 0 && (d.Month() == from.Month() && d.Year() == from.Year() || d.Month() == to.Month() && d.Year() == to.Year() || d.Before(from) || d.After(to)):
+					t.Fatalf("%s..%s %v: month %s of a day outside held", from.Format(backorder.DateLayout), to.Format(backorder.DateLayout), spans, month)
+				}
+			}
+		}
+	}
+}
+
+func TestWithMonths(t *testing.T) {
+	days := []backorder.MetricDay{
+		{SKU: "A", Day: "2026-11-30", Currency: "USD", Orders: 2, Backordered: 1, BackorderedUnits: 3, BackorderedValue: 300},
+		{SKU: "A", Day: "2026-11-02", Currency: "USD", Orders: 1, LostUnits: 1, LostValue: 100},
+		{SKU: "A", Day: "2026-12-01", Currency: "USD", Orders: 4, Cancelled: 1},
+		{SKU: "", Day: "2026-11-02", Currency: "", Orders: 3},
+		{SKU: "A", Day: "M2026-10", Currency: "USD", Orders: 99}, // not a day: left out
+	}
+	fills := []backorder.FillCount{
+		{SKU: "A", Day: "2026-11-03", Kind: backorder.FillAllocated, Bucket: 1, Units: 2, Seconds: 200000},
+		{SKU: "A", Day: "2026-11-20", Kind: backorder.FillAllocated, Bucket: 1, Units: 1, Seconds: 90000},
+		{SKU: "A", Day: "2026-11-20", Kind: backorder.FillShipped, Bucket: 2, Units: 1, Seconds: 190000},
+	}
+	gotDays, gotFills := backorder.WithMonths(days, fills)
+	wantDays := []backorder.MetricDay{
+		{SKU: "", Day: "2026-11-02", Currency: "", Orders: 3},
+		{SKU: "", Day: "M2026-11", Currency: "", Orders: 3},
+		{SKU: "A", Day: "2026-11-02", Currency: "USD", Orders: 1, LostUnits: 1, LostValue: 100},
+		{SKU: "A", Day: "2026-11-30", Currency: "USD", Orders: 2, Backordered: 1, BackorderedUnits: 3, BackorderedValue: 300},
+		{SKU: "A", Day: "2026-12-01", Currency: "USD", Orders: 4, Cancelled: 1},
+		{SKU: "A", Day: "M2026-11", Currency: "USD", Orders: 3, Backordered: 1, BackorderedUnits: 3, BackorderedValue: 300, LostUnits: 1, LostValue: 100},
+		{SKU: "A", Day: "M2026-12", Currency: "USD", Orders: 4, Cancelled: 1},
+	}
+	wantFills := []backorder.FillCount{
+		{SKU: "A", Day: "2026-11-03", Kind: backorder.FillAllocated, Bucket: 1, Units: 2, Seconds: 200000},
+		{SKU: "A", Day: "2026-11-20", Kind: backorder.FillAllocated, Bucket: 1, Units: 1, Seconds: 90000},
+		{SKU: "A", Day: "2026-11-20", Kind: backorder.FillShipped, Bucket: 2, Units: 1, Seconds: 190000},
+		{SKU: "A", Day: "M2026-11", Kind: backorder.FillAllocated, Bucket: 1, Units: 3, Seconds: 290000},
+		{SKU: "A", Day: "M2026-11", Kind: backorder.FillShipped, Bucket: 2, Units: 1, Seconds: 190000},
+	}
+	if !slices.Equal(gotDays, wantDays) {
+		t.Errorf("days:\n got %+v\nwant %+v", gotDays, wantDays)
+	}
+	if !slices.Equal(gotFills, wantFills) {
+		t.Errorf("fills:\n got %+v\nwant %+v", gotFills, wantFills)
 	}
 }

@@ -90,7 +90,7 @@ func (w *writeTx) writeMetrics(ctx context.Context) error {
 		all.Add(d)
 	}
 	w.deltas = nil
-	days, fills := all.MetricRows()
+	days, fills := WithMonths(all.MetricRows())
 	if len(days) == 0 && len(fills) == 0 {
 		return nil
 	}

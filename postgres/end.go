@@ -39,7 +39,7 @@ func (tx *Tx) SplitDecision(ctx context.Context, orderID string) (*backorder.Spl
 
 // StaleLines returns a page of the waiting lines of orders accepted at or
 // before q.Before, oldest first, from the partial index of waiting lines
-// by acceptance time.
+// in acceptance order (order_lines_waiting_all).
 func (tx *Tx) StaleLines(ctx context.Context, q backorder.StaleQuery) ([]backorder.StaleLine, error) {
 	out := []backorder.StaleLine{}
 	var l backorder.Line

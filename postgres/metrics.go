@@ -107,14 +107,15 @@ func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.M
 	return tx.metricLines(ctx, `WHERE order_id = ANY($1::text[])`, []any{orderIDs})
 }
 
-// MetricDays sums the counters over the range's days per SKU and currency.
+// MetricDays sums the counters over the range's rows (days and whole
+// months) per SKU and currency.
 func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backorder.MetricDay, error) {
 	q := `SELECT sku, currency, sum(orders)::bigint, sum(backordered)::bigint, sum(cancelled)::bigint, sum(backordered_units)::bigint,
 			sum(backordered_value)::bigint, sum(lost_units)::bigint, sum(lost_value)::bigint
-		FROM metric_days WHERE day BETWEEN $1 AND $2 AND ($3 = '' OR sku = $3) GROUP BY sku, currency ORDER BY sku, currency`
+		FROM metric_days WHERE ` + spansWhere + ` AND ($7 = '' OR sku = $7) GROUP BY sku, currency ORDER BY sku, currency`
 	out := []backorder.MetricDay{}
 	var d backorder.MetricDay
-	err := collect(ctx, tx.tx, q, []any{r.From, r.To, r.SKU},
+	err := collect(ctx, tx.tx, q, spanArgs(r),
 		[]any{&d.SKU, &d.Currency, &d.Orders, &d.Backordered, &d.Cancelled, &d.BackorderedUnits, &d.BackorderedValue, &d.LostUnits, &d.LostValue}, func() error {
 			out = append(out, d)
 			return nil
@@ -122,12 +123,21 @@ func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backor
 	return out, FormatError(err, "metric days", "")
 }
 
-// FillCounts sums the fill-time histograms over the range's days.
+// spansWhere selects the rows of a range's three spans of keys
+// (MetricRange.Spans), bound by spanArgs as $1 to $6, the SKU as $7.
+const spansWhere = `(day BETWEEN $1 AND $2 OR day BETWEEN $3 AND $4 OR day BETWEEN $5 AND $6)`
+
+func spanArgs(r backorder.MetricRange) []any {
+	s := r.Spans()
+	return []any{s[0].From, s[0].To, s[1].From, s[1].To, s[2].From, s[2].To, r.SKU}
+}
+
+// FillCounts sums the fill-time histograms over the range's rows.
 func (tx *Tx) FillCounts(ctx context.Context, r backorder.MetricRange) ([]backorder.FillCount, error) {
 	out := []backorder.FillCount{}
 	var f backorder.FillCount
 	err := collect(ctx, tx.tx, `SELECT sku, kind, bucket, sum(units)::bigint, sum(seconds)::bigint FROM metric_fills
-		WHERE day BETWEEN $1 AND $2 AND ($3 = '' OR sku = $3) GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`, []any{r.From, r.To, r.SKU},
+		WHERE `+spansWhere+` AND ($7 = '' OR sku = $7) GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`, spanArgs(r),
 		[]any{&f.SKU, &f.Kind, &f.Bucket, &f.Units, &f.Seconds}, func() error {
 			out = append(out, f)
 			return nil

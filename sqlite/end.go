@@ -45,7 +45,7 @@ var staleLinesQuery = `SELECT ` + packed(lineColumns+`, l.accepted_at, o.custome
 
 // StaleLines returns a page of the waiting lines of orders accepted at or
 // before q.Before, oldest first, from the partial index of waiting lines
-// by acceptance time.
+// in acceptance order (order_lines_waiting_all).
 func (tx *Tx) StaleLines(ctx context.Context, q backorder.StaleQuery) ([]backorder.StaleLine, error) {
 	after := int64(math.MinInt64)
 	if !q.After.AcceptedAt.IsZero() {

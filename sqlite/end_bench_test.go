@@ -12,7 +12,7 @@ import (
 
 // BenchmarkReviewPage100k measures one page of 100 of the stale review
 // read from the middle of 100,000 waiting lines (StaleLines): the partial
-// index order_lines_stale makes it cost the page, not the queue.
+// index order_lines_waiting_all makes it cost the page, not the queue.
 func BenchmarkReviewPage100k(b *testing.B) {
 	const n = 100_000
 	db := MustOpenBench(b)

@@ -120,15 +120,28 @@ func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.M
 	return out, FormatError(err, "metric lines", "")
 }
 
-// MetricDays sums the counters over the range's days per SKU and currency.
+// spansWhere selects the rows of a range's three spans of keys
+// (MetricRange.Spans), bound by spanArgs as ?1 to ?6, the SKU as ?7. SQLite
+// reads each span through the index that leads with day, or with sku.
+const spansWhere = `(day BETWEEN ?1 AND ?2 OR day BETWEEN ?3 AND ?4 OR day BETWEEN ?5 AND ?6)`
+
+func spanArgs(r backorder.MetricRange) []any {
+	s := r.Spans()
+	return []any{s[0].From, s[0].To, s[1].From, s[1].To, s[2].From, s[2].To, r.SKU}
+}
+
+// MetricDays sums the counters over the range's rows (days and whole
+// months) per SKU and currency.
 func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backorder.MetricDay, error) {
 	q := `SELECT sku, currency, sum(orders), sum(backordered), sum(cancelled), sum(backordered_units), sum(backordered_value), sum(lost_units), sum(lost_value)
-		FROM metric_days WHERE day BETWEEN ? AND ? GROUP BY sku, currency ORDER BY sku, currency`
-	args := []any{r.From, r.To}
+		FROM metric_days WHERE ` + spansWhere + ` GROUP BY sku, currency ORDER BY sku, currency`
 	if r.SKU != "" {
 		q = `SELECT sku, currency, sum(orders), sum(backordered), sum(cancelled), sum(backordered_units), sum(backordered_value), sum(lost_units), sum(lost_value)
-			FROM metric_days WHERE sku = ? AND day BETWEEN ? AND ? GROUP BY sku, currency ORDER BY sku, currency`
-		args = []any{r.SKU, r.From, r.To}
+			FROM metric_days WHERE sku = ?7 AND ` + spansWhere + ` GROUP BY sku, currency ORDER BY sku, currency`
+	}
+	args := spanArgs(r)
+	if r.SKU == "" {
+		args = args[:6]
 	}
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
@@ -146,15 +159,17 @@ func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backor
 	return out, FormatError(rows.Err(), "metric days", "")
 }
 
-// FillCounts sums the fill-time histograms over the range's days.
+// FillCounts sums the fill-time histograms over the range's rows.
 func (tx *Tx) FillCounts(ctx context.Context, r backorder.MetricRange) ([]backorder.FillCount, error) {
 	q := `SELECT sku, kind, bucket, sum(units), sum(seconds) FROM metric_fills
-		WHERE day BETWEEN ? AND ? GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
-	args := []any{r.From, r.To}
+		WHERE ` + spansWhere + ` GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
 	if r.SKU != "" {
 		q = `SELECT sku, kind, bucket, sum(units), sum(seconds) FROM metric_fills
-			WHERE sku = ? AND day BETWEEN ? AND ? GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
-		args = []any{r.SKU, r.From, r.To}
+			WHERE sku = ?7 AND ` + spansWhere + ` GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
+	}
+	args := spanArgs(r)
+	if r.SKU == "" {
+		args = args[:6]
 	}
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {

@@ -19,3 +19,10 @@ func TestMigration_PaymentsOpeningBalance(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	storetest.MustOpeningBalance(t, db, func(ctx context.Context) error { return db.RedoMigration(ctx, 10) })
 }
+
+// TestMigration_MetricMonths: migration 00017 builds the metrics' month
+// rows from the day rows already counted.
+func TestMigration_MetricMonths(t *testing.T) {
+	db := MustOpenDB(t)
+	storetest.MustMonthRows(t, db, func(ctx context.Context) error { return db.RedoMigration(ctx, 17) })
+}

@@ -169,6 +169,17 @@ func testMetrics(t *testing.T, open Opener, writers int) {
 		t.Errorf("B fill time %v cancel rate %v, want none", sb.FillTime.Value, sb.CancelRate.Value)
 	}
 
+	// The same history read through other ranges: days on both sides of
+	// the whole month of January, many whole months, days only.
+	for _, r := range [][2]string{{"2025-12-15", "2026-02-10"}, {"2025-11-01", "2026-03-31"}, {"2026-01-05", "2026-01-16"}, {"2025-12-31", "2026-01-31"}} {
+		o, err := svc.BackorderMetrics(ctx, backorder.MetricsQuery{From: r[0], To: r[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.From, o.To = m.From, m.To
+		checkEqual(t, "metrics "+r[0]+" to "+r[1], o, m)
+	}
+
 	// One SKU, and a range that leaves out day 10 and after.
 	one, err := svc.BackorderMetrics(ctx, backorder.MetricsQuery{From: "2026-01-05", To: "2026-01-09", SKU: "A"})
 	if err != nil {
@@ -277,4 +288,29 @@ func testMetricsCheck(t *testing.T, open Opener, writers int) {
 	ensure(true)
 	ensure(false)
 	MustCheck(t, svc)
+}
+
+// MustMonthRows runs the migration that builds the month rows of the
+// metrics' aggregates (redo: rolled back, which deletes them, and applied
+// again) over the fixed history, whose writes kept them: the rows it builds
+// from the day rows are those the check recomputes from the history, and
+// the metrics of January, read from its month rows, are unchanged.
+func MustMonthRows(t *testing.T, store backorder.Store, redo func(ctx context.Context) error) {
+	ctx := context.Background()
+	svc, _, _ := metricsHistory(t, func(*testing.T) backorder.Store { return store }, 1)
+	MustCheck(t, svc)
+	q := backorder.MetricsQuery{From: "2026-01-01", To: "2026-01-31"}
+	before, err := svc.BackorderMetrics(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := redo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	MustCheck(t, svc)
+	after, err := svc.BackorderMetrics(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEqual(t, "January after the migration", after, before)
 }
