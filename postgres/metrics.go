@@ -112,7 +112,7 @@ func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.M
 func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backorder.MetricDay, error) {
 	q := `SELECT sku, currency, sum(orders)::bigint, sum(backordered)::bigint, sum(cancelled)::bigint, sum(backordered_units)::bigint,
 			sum(backordered_value)::bigint, sum(lost_units)::bigint, sum(lost_value)::bigint
-		FROM metric_days WHERE ` + spansWhere + ` AND ($7 = '' OR sku = $7) GROUP BY sku, currency ORDER BY sku, currency`
+		FROM metric_days WHERE ` + spansWhere(r) + ` GROUP BY sku, currency ORDER BY sku, currency`
 	out := []backorder.MetricDay{}
 	var d backorder.MetricDay
 	err := collect(ctx, tx.tx, q, spanArgs(r),
@@ -124,12 +124,22 @@ func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backor
 }
 
 // spansWhere selects the rows of a range's three spans of keys
-// (MetricRange.Spans), bound by spanArgs as $1 to $6, the SKU as $7.
-const spansWhere = `(day BETWEEN $1 AND $2 OR day BETWEEN $3 AND $4 OR day BETWEEN $5 AND $6)`
+// (MetricRange.Spans), bound by spanArgs as $1 to $6, and those of the
+// range's SKU ($7) when it has one.
+func spansWhere(r backorder.MetricRange) string {
+	if r.SKU != "" {
+		return `sku = $7 AND (day BETWEEN $1 AND $2 OR day BETWEEN $3 AND $4 OR day BETWEEN $5 AND $6)`
+	}
+	return `(day BETWEEN $1 AND $2 OR day BETWEEN $3 AND $4 OR day BETWEEN $5 AND $6)`
+}
 
 func spanArgs(r backorder.MetricRange) []any {
 	s := r.Spans()
-	return []any{s[0].From, s[0].To, s[1].From, s[1].To, s[2].From, s[2].To, r.SKU}
+	args := []any{s[0].From, s[0].To, s[1].From, s[1].To, s[2].From, s[2].To}
+	if r.SKU != "" {
+		args = append(args, r.SKU)
+	}
+	return args
 }
 
 // FillCounts sums the fill-time histograms over the range's rows.
@@ -137,7 +147,7 @@ func (tx *Tx) FillCounts(ctx context.Context, r backorder.MetricRange) ([]backor
 	out := []backorder.FillCount{}
 	var f backorder.FillCount
 	err := collect(ctx, tx.tx, `SELECT sku, kind, bucket, sum(units)::bigint, sum(seconds)::bigint FROM metric_fills
-		WHERE `+spansWhere+` AND ($7 = '' OR sku = $7) GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`, spanArgs(r),
+		WHERE `+spansWhere(r)+` GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`, spanArgs(r),
 		[]any{&f.SKU, &f.Kind, &f.Bucket, &f.Units, &f.Seconds}, func() error {
 			out = append(out, f)
 			return nil

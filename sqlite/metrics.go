@@ -121,9 +121,13 @@ func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.M
 }
 
 // spansWhere selects the rows of a range's three spans of keys
-// (MetricRange.Spans), bound by spanArgs as ?1 to ?6, the SKU as ?7. SQLite
-// reads each span through the index that leads with day, or with sku.
-const spansWhere = `(day BETWEEN ?1 AND ?2 OR day BETWEEN ?3 AND ?4 OR day BETWEEN ?5 AND ?6)`
+// (MetricRange.Spans), bound by spanArgs as ?1 to ?6; skuSpansWhere those
+// of one SKU, ?7. SQLite reads each span as a range of the index that leads
+// with day, or with sku and day.
+const (
+	spansWhere    = `(day BETWEEN ?1 AND ?2 OR day BETWEEN ?3 AND ?4 OR day BETWEEN ?5 AND ?6)`
+	skuSpansWhere = `(sku = ?7 AND day BETWEEN ?1 AND ?2 OR sku = ?7 AND day BETWEEN ?3 AND ?4 OR sku = ?7 AND day BETWEEN ?5 AND ?6)`
+)
 
 func spanArgs(r backorder.MetricRange) []any {
 	s := r.Spans()
@@ -137,7 +141,7 @@ func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backor
 		FROM metric_days WHERE ` + spansWhere + ` GROUP BY sku, currency ORDER BY sku, currency`
 	if r.SKU != "" {
 		q = `SELECT sku, currency, sum(orders), sum(backordered), sum(cancelled), sum(backordered_units), sum(backordered_value), sum(lost_units), sum(lost_value)
-			FROM metric_days WHERE sku = ?7 AND ` + spansWhere + ` GROUP BY sku, currency ORDER BY sku, currency`
+			FROM metric_days WHERE ` + skuSpansWhere + ` GROUP BY sku, currency ORDER BY sku, currency`
 	}
 	args := spanArgs(r)
 	if r.SKU == "" {
@@ -165,7 +169,7 @@ func (tx *Tx) FillCounts(ctx context.Context, r backorder.MetricRange) ([]backor
 		WHERE ` + spansWhere + ` GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
 	if r.SKU != "" {
 		q = `SELECT sku, kind, bucket, sum(units), sum(seconds) FROM metric_fills
-			WHERE sku = ?7 AND ` + spansWhere + ` GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
+			WHERE ` + skuSpansWhere + ` GROUP BY sku, kind, bucket ORDER BY sku, kind, bucket`
 	}
 	args := spanArgs(r)
 	if r.SKU == "" {
