@@ -679,6 +679,10 @@ type MetricsTx interface {
 	// FillCounts sums the fill-time histograms of the rows whose keys are
 	// in the range's spans, per SKU, kind and bucket (Day "").
 	FillCounts(ctx context.Context, r MetricRange) ([]FillCount, error)
+	// DailyMetrics sums the counters of each day From to To of the range
+	// (its SKU is not read) over the currencies: per day, the shop's row
+	// (SKU "") and the sum of every SKU's rows (SKU "*"), in day order.
+	DailyMetrics(ctx context.Context, r MetricRange) ([]MetricDay, error)
 	// WaitingTotals sums the waiting lines (backordered > 0) per SKU and
 	// currency, in that order; of one SKU unless sku is "".
 	WaitingTotals(ctx context.Context, sku string) ([]WaitingTotal, error)

@@ -14,14 +14,19 @@ func (s *Service) BackorderTrend(ctx context.Context, days int) ([]TrendDay, err
 	}
 	return read(ctx, s, func(tx Tx, now time.Time) ([]TrendDay, error) {
 		today := now.UTC().Truncate(24 * time.Hour)
+		from := today.AddDate(0, 0, 1-days)
+		rows, err := tx.DailyMetrics(ctx, MetricRange{From: from.Format(DateLayout), To: today.Format(DateLayout)})
+		if err != nil {
+			return nil, err
+		}
+		byDay := map[string][]MetricDay{}
+		for _, r := range rows {
+			byDay[r.Day] = append(byDay[r.Day], r)
+		}
 		out := make([]TrendDay, 0, days)
-		for i := days - 1; i >= 0; i-- {
-			day := today.AddDate(0, 0, -i).Format(DateLayout)
-			rows, err := tx.MetricDays(ctx, MetricRange{From: day, To: day})
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, TrendOf(day, rows))
+		for i := range days {
+			day := from.AddDate(0, 0, i).Format(DateLayout)
+			out = append(out, TrendOf(day, byDay[day]))
 		}
 		return out, nil
 	})

@@ -155,6 +155,21 @@ func (tx *Tx) FillCounts(ctx context.Context, r backorder.MetricRange) ([]backor
 	return out, FormatError(err, "fill counts", "")
 }
 
+// DailyMetrics sums each day's counters over the currencies: the shop's row
+// and every SKU's together, per day.
+func (tx *Tx) DailyMetrics(ctx context.Context, r backorder.MetricRange) ([]backorder.MetricDay, error) {
+	out := []backorder.MetricDay{}
+	var d backorder.MetricDay
+	err := collect(ctx, tx.tx, `SELECT day, CASE WHEN sku = '' THEN '' ELSE '*' END AS who, sum(orders)::bigint, sum(backordered)::bigint,
+			sum(cancelled)::bigint, sum(backordered_units)::bigint, sum(backordered_value)::bigint, sum(lost_units)::bigint, sum(lost_value)::bigint
+		FROM metric_days WHERE day BETWEEN $1 AND $2 GROUP BY day, who ORDER BY day, who`, []any{r.From, r.To},
+		[]any{&d.Day, &d.SKU, &d.Orders, &d.Backordered, &d.Cancelled, &d.BackorderedUnits, &d.BackorderedValue, &d.LostUnits, &d.LostValue}, func() error {
+			out = append(out, d)
+			return nil
+		})
+	return out, FormatError(err, "daily metrics", "")
+}
+
 // WaitingTotals sums the waiting lines per SKU and currency.
 func (tx *Tx) WaitingTotals(ctx context.Context, sku string) ([]backorder.WaitingTotal, error) {
 	out := []backorder.WaitingTotal{}

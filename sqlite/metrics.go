@@ -191,6 +191,27 @@ func (tx *Tx) FillCounts(ctx context.Context, r backorder.MetricRange) ([]backor
 	return out, FormatError(rows.Err(), "fill counts", "")
 }
 
+// DailyMetrics sums each day's counters over the currencies: the shop's row
+// and every SKU's together, per day.
+func (tx *Tx) DailyMetrics(ctx context.Context, r backorder.MetricRange) ([]backorder.MetricDay, error) {
+	rows, err := tx.query(ctx, `SELECT day, CASE WHEN sku = '' THEN '' ELSE '*' END AS who, sum(orders), sum(backordered), sum(cancelled),
+			sum(backordered_units), sum(backordered_value), sum(lost_units), sum(lost_value)
+		FROM metric_days WHERE day BETWEEN ? AND ? GROUP BY day, who ORDER BY day, who`, r.From, r.To)
+	if err != nil {
+		return nil, FormatError(err, "daily metrics", "")
+	}
+	defer rows.Close()
+	out := []backorder.MetricDay{}
+	for rows.Next() {
+		var d backorder.MetricDay
+		if err := rows.Scan(&d.Day, &d.SKU, &d.Orders, &d.Backordered, &d.Cancelled, &d.BackorderedUnits, &d.BackorderedValue, &d.LostUnits, &d.LostValue); err != nil {
+			return nil, FormatError(err, "daily metrics", "")
+		}
+		out = append(out, d)
+	}
+	return out, FormatError(rows.Err(), "daily metrics", "")
+}
+
 // WaitingTotals sums the waiting lines per SKU and currency, through the
 // partial index of waiting lines.
 func (tx *Tx) WaitingTotals(ctx context.Context, sku string) ([]backorder.WaitingTotal, error) {

@@ -84,7 +84,7 @@ func metricsHistory(t *testing.T, open Opener, writers int) (*backorder.Service,
 // computed by hand, shop-wide, per SKU and for one SKU.
 func testMetrics(t *testing.T, open Opener, writers int) {
 	ctx := context.Background()
-	svc, _, _ := metricsHistory(t, open, writers)
+	svc, store, _ := metricsHistory(t, open, writers)
 	MustCheck(t, svc)
 	// The trend: day 0 (2026-01-05) O1, O2, O3 with O2's 3 and O3's 1 units
 	// waiting; day 10 O5's 4; the cancellation on one of the days; today is day 11.
@@ -105,6 +105,22 @@ func testMetrics(t *testing.T, open Opener, writers int) {
 	if orders != 4 || cancelled != 1 {
 		t.Fatalf("trend totals: %d orders, %d cancelled; want 4 and 1", orders, cancelled)
 	}
+	// The store's daily sums: day 0 the shop's 3 orders (2 with units put
+	// on backorder, O3's cancelled since) and the SKUs' 4 lines (A×3,
+	// B×1: A's 4 units of O2 and O3 on backorder at 25.00, B's 2 refused at
+	// 10.00); day 10 O5 alone.
+	mustWrite(t, store, func(tx backorder.Tx) {
+		got, err := tx.DailyMetrics(ctx, backorder.MetricRange{From: "2026-01-04", To: "2026-01-15"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEqual(t, "daily metrics", got, []backorder.MetricDay{
+			{Day: "2026-01-05", SKU: "", Orders: 3, Backordered: 2, Cancelled: 1},
+			{Day: "2026-01-05", SKU: "*", Orders: 4, Backordered: 2, Cancelled: 1, BackorderedUnits: 4, BackorderedValue: 10000, LostUnits: 2, LostValue: 2000},
+			{Day: "2026-01-15", SKU: "", Orders: 1, Backordered: 1},
+			{Day: "2026-01-15", SKU: "*", Orders: 1, Backordered: 1, BackorderedUnits: 4, BackorderedValue: 10000},
+		})
+	})
 	if _, err := svc.BackorderTrend(ctx, 0); backorder.ErrorCode(err) != backorder.EINVALID {
 		t.Fatalf("BackorderTrend(0): %v, want invalid", err)
 	}

@@ -26,7 +26,7 @@ func TestBenchMetrics(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &fig); err != nil {
 				t.Fatalf("%v: %s", err, out.Bytes())
 			}
-			if fig.Orders+fig.Refused != 600 || fig.Metrics30dP50Ms <= 0 || fig.IntakeWithPerS <= 0 || fig.IntakeWithoutPerS <= 0 {
+			if fig.Orders+fig.Refused != 600 || fig.Metrics30dP50Ms <= 0 || fig.DashboardP50Ms <= 0 || fig.IntakeWithPerS <= 0 || fig.IntakeWithoutPerS <= 0 {
 				t.Fatalf("figures %+v", fig)
 			}
 			t.Logf("%s", out.Bytes())
