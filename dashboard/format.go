@@ -72,58 +72,53 @@ type bar struct {
 // agingChart draws the aging histogram: one bar per age bucket, its height
 // proportional to the lines waiting in it.
 func agingChart(buckets []backorder.AgeBucket) chart {
-	const width, height, top, bottom = 600, 220, 20, 30
-	c := chart{Width: width, Height: height}
-	var most int64
-	for _, b := range buckets {
-		most = max(most, b.Lines)
-	}
-	slot := width / max(len(buckets), 1)
-	for i, b := range buckets {
-		h := 0
-		if most > 0 {
-			h = int(b.Lines * int64(height-top-bottom) / most)
-		}
+	return barChart(len(buckets), func(i int) bar {
+		b := buckets[i]
 		label := strconv.Itoa(b.FromDays) + "–" + strconv.Itoa(b.ToDays-1)
 		if b.ToDays == 0 {
 			label = strconv.Itoa(b.FromDays) + "+"
 		}
-		x := i*slot + slot/8
-		c.Bars = append(c.Bars, bar{
-			X: x, Y: height - bottom - h, W: slot * 3 / 4, H: h,
-			LabelX: x + slot*3/8, LabelY: height - bottom + 16, CountY: height - bottom - h - 5,
-			Label: label, Count: b.Lines,
-		})
-	}
-	return c
+		return bar{Label: label, Count: b.Lines}
+	})
 }
 
 // trendChart draws the backorder trend: one bar per day, its height
 // proportional to the orders accepted that day with a unit put on
 // backorder; every seventh day and the last are labelled with their date.
 func trendChart(days []backorder.TrendDay) chart {
-	const width, height, top, bottom = 600, 220, 20, 30
-	c := chart{Width: width, Height: height}
-	var most int64
-	for _, d := range days {
-		most = max(most, d.Backordered)
-	}
-	slot := width / max(len(days), 1)
-	for i, d := range days {
-		h := 0
-		if most > 0 {
-			h = int(d.Backordered * int64(height-top-bottom) / most)
-		}
-		x := i*slot + slot/8
+	return barChart(len(days), func(i int) bar {
+		d := days[i]
 		b := bar{
-			X: x, Y: height - bottom - h, W: max(slot*3/4, 1), H: h,
-			LabelX: x + slot*3/8, LabelY: height - bottom + 16, CountY: height - bottom - h - 5,
 			Title: fmt.Sprintf("%s: %d of %d orders backordered, %d units, %d cancelled", d.Day, d.Backordered, d.Orders, d.BackorderedUnits, d.Cancelled),
 			Count: d.Backordered,
 		}
 		if (len(days)-1-i)%7 == 0 && len(d.Day) == len("2006-01-02") {
 			b.Label = d.Day[5:] // MM-DD
 		}
+		return b
+	})
+}
+
+// barChart lays out n bars side by side, each with the label, title and
+// count that nth(i) gives, their heights proportional to their counts.
+func barChart(n int, nth func(i int) bar) chart {
+	const width, height, top, bottom = 600, 220, 20, 30
+	c := chart{Width: width, Height: height}
+	bars := make([]bar, n)
+	var most int64
+	for i := range bars {
+		bars[i] = nth(i)
+		most = max(most, bars[i].Count)
+	}
+	slot := width / max(n, 1)
+	for _, b := range bars {
+		h := 0
+		if most > 0 {
+			h = int(b.Count * int64(height-top-bottom) / most)
+		}
+		x := len(c.Bars)*slot + slot/8
+		b.X, b.Y, b.W, b.H = x, height-bottom-h, max(slot*3/4, 1), h
+		b.LabelX, b.LabelY, b.CountY = x+slot*3/8, height-bottom+16, height-bottom-h-5
 		c.Bars = append(c.Bars, b)
 	}
 	return c
