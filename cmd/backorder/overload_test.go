@@ -69,7 +69,11 @@ func stalledOrder(t *testing.T, addr, id string) (finish func() int) {
 // Retry-After, never anything else, and every order answered 201 is there.
 func TestOverload(t *testing.T) {
 	const capacity = 8
-	c := mustRun(t, "--max-in-flight", fmt.Sprint(capacity))
+	// The stalled uploads must outlast the at-capacity checks however slow
+	// the machine: the read and write timeouts would cut them at 30 s and
+	// 1 min (TestServe_StalledClients checks that the server's timeouts cut
+	// stalled clients).
+	c := mustRun(t, "--max-in-flight", fmt.Sprint(capacity), "--read-timeout", "10m", "--write-timeout", "10m")
 	mustHotSKUs(t, c, 1)
 	addr := strings.TrimPrefix(c.base, "http://")
 
