@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,9 +17,12 @@ import (
 	"time"
 )
 
-// stalledOrder opens a connection and sends an order's headers and half its
-// body: the server admits the request and its handler waits for the rest.
-// finish sends the rest and returns the status of the reply.
+// stalledOrder opens a connection and sends an order's headers, asking to
+// be told to go on (Expect: 100-continue). The server answers 100 Continue
+// only once the handler reads the body, that is once it has been admitted
+// and holds a slot; then half the body is sent and the handler waits for the
+// rest. stalledOrder fails the test if the request is answered otherwise or
+// not within 30 s. finish sends the rest and returns the status of the reply.
 func stalledOrder(t *testing.T, addr, id string) (finish func() int) {
 	t.Helper()
 	body := fmt.Sprintf(`{"id":%q,"customer":{"id":"c","email":"c@example.com","name":"C"},"lines":[{"sku":"HOT-1","quantity":1}]}`, id)
@@ -27,15 +31,30 @@ func stalledOrder(t *testing.T, addr, id string) (finish func() int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprintf(conn, "POST /v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", testToken, len(body))
+	br := bufio.NewReader(conn)
+	start := time.Now()
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("%s: no 100 Continue within %s: %v", id, time.Since(start).Round(time.Millisecond), err)
+	} else if resp.StatusCode != http.StatusContinue {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s: %d %s before its body was sent, want 100 Continue (admitted)", id, resp.StatusCode, bytes.TrimSpace(b))
+	}
 	half := len(body) / 2
-	fmt.Fprintf(conn, "POST /v1/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", testToken, len(body), body[:half])
+	if _, err := io.WriteString(conn, body[:half]); err != nil {
+		t.Fatal(err)
+	}
 	return func() int {
+		t.Helper()
+		conn.SetDeadline(time.Now().Add(30 * time.Second))
 		if _, err := io.WriteString(conn, body[half:]); err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s once released: %v", id, err)
 		}
 		resp.Body.Close()
 		return resp.StatusCode
@@ -50,32 +69,22 @@ func stalledOrder(t *testing.T, addr, id string) (finish func() int) {
 // Retry-After, never anything else, and every order answered 201 is there.
 func TestOverload(t *testing.T) {
 	const capacity = 8
-	c := mustRun(t, "--max-in-flight", fmt.Sprint(capacity))
+	// The stalled uploads must outlast the at-capacity checks however slow
+	// the machine: the read and write timeouts would cut them at 30 s and
+	// 1 min (TestServe_StalledClients checks that the server's timeouts cut
+	// stalled clients).
+	c := mustRun(t, "--max-in-flight", fmt.Sprint(capacity), "--read-timeout", "10m", "--write-timeout", "10m")
 	mustHotSKUs(t, c, 1)
 	addr := strings.TrimPrefix(c.base, "http://")
 
+	// Each stalled order is admitted, and holds its slot, before the next
+	// request is sent: nothing else is in flight, so none is refused. (Probing
+	// while they arrived raced them: a probe in flight when the last stalled
+	// order reached the server took its slot, that order was refused, and
+	// every later probe found the slot it left free.)
 	var finish []func() int
 	for i := range capacity {
 		finish = append(finish, stalledOrder(t, addr, fmt.Sprintf("stalled-%d", i)))
-	}
-	// Once a request is refused, every stalled one holds its slot. On a
-	// loaded machine (the race detector, other packages' tests) the stalled
-	// uploads have been seen not to fill every slot within minutes; the
-	// at-capacity checks then do not apply, and the test says so in its log
-	// and goes on to the free-running flood, whose checks always apply.
-	held := false
-	deadline := time.Now().Add(20 * time.Second)
-	for i := 0; !held; i++ {
-		st := c.do("GET", "/v1/settings", nil, nil)
-		if st == http.StatusTooManyRequests {
-			held = true
-		} else if st != http.StatusOK {
-			t.Fatalf("GET /v1/settings while the stalled requests arrive: %d (try %d)", st, i)
-		} else if time.Now().After(deadline) {
-			t.Logf("the %d stalled uploads did not hold every slot within 20 s (try %d): at-capacity checks not run", capacity, i)
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	type reply struct {
 		status     int
@@ -97,36 +106,34 @@ func TestOverload(t *testing.T) {
 		}
 		return r
 	}
+	// The Retry-After header is not in send's reply; read it with a raw request.
+	req, _ := http.NewRequest("GET", c.base+"/v1/settings", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("at capacity: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
 	var wg sync.WaitGroup
-	if held {
-		// The Retry-After header is not in send's reply; read it with a raw request.
-		req, _ := http.NewRequest("GET", c.base+"/v1/settings", nil)
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		resp, err := c.hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
+	flood := make([]reply, 3*capacity)
+	for i := range flood {
+		wg.Go(func() { flood[i] = order(fmt.Sprintf("flood-%d", i)) })
+	}
+	wg.Wait()
+	var slowest time.Duration
+	for i, r := range flood {
+		if r.err != nil || r.status != http.StatusTooManyRequests || r.code != "overloaded" {
+			t.Fatalf("flood %d at capacity: %d %s %v, want 429 overloaded", i, r.status, r.code, r.err)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-			t.Fatalf("at capacity: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
-		}
-		flood := make([]reply, 3*capacity)
-		for i := range flood {
-			wg.Go(func() { flood[i] = order(fmt.Sprintf("flood-%d", i)) })
-		}
-		wg.Wait()
-		var slowest time.Duration
-		for i, r := range flood {
-			if r.err != nil || r.status != http.StatusTooManyRequests || r.code != "overloaded" {
-				t.Fatalf("flood %d at capacity: %d %s %v, want 429 overloaded", i, r.status, r.code, r.err)
-			}
-			slowest = max(slowest, r.took)
-		}
-		t.Logf("at capacity: %d requests refused 429, the slowest refusal in %s", len(flood), slowest)
-		for i, f := range finish {
-			if st := f(); st != http.StatusCreated {
-				t.Fatalf("stalled order %d once released: %d, want 201", i, st)
-			}
+		slowest = max(slowest, r.took)
+	}
+	t.Logf("at capacity: %d requests refused 429, the slowest refusal in %s", len(flood), slowest)
+	for i, f := range finish {
+		if st := f(); st != http.StatusCreated {
+			t.Fatalf("stalled order %d once released: %d, want 201", i, st)
 		}
 	}
 
