@@ -671,6 +671,9 @@ type MetricsTx interface {
 	SaveMetricLines(ctx context.Context, ls []*MetricLine) error
 	// MetricLines returns the kept lines of the given orders.
 	MetricLines(ctx context.Context, orderIDs []string) ([]MetricLine, error)
+	// MetricLinesByID returns the kept lines of those IDs (lines not kept
+	// are left out).
+	MetricLinesByID(ctx context.Context, lineIDs []int64) ([]MetricLine, error)
 	// MetricDays sums the counters of the rows whose keys are in the
 	// range's spans (MetricRange.Spans: days and whole months), per SKU and
 	// currency (Day ""), the shop's row (SKU "") included when the range

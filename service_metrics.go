@@ -53,17 +53,31 @@ func (w *writeTx) AppendMovements(ctx context.Context, ms []Movement) error {
 		return err
 	}
 	var orders []string
+	var ids []int64
+	cancels := false
 	for i := range ms {
 		m := &ms[i]
 		if m.OrderID != "" && (m.Kind == MoveShip || m.Kind == MoveCancel || m.Kind == MoveAllocate && m.Reason != ReasonInStock) {
 			orders = append(orders, m.OrderID)
+			ids = append(ids, m.LineID)
+			cancels = cancels || m.Kind == MoveCancel
 		}
 	}
 	if len(orders) == 0 {
 		return nil
 	}
-	slices.Sort(orders)
-	kept, err := w.Tx.MetricLines(ctx, slices.Compact(orders))
+	// A cancellation counts once per order (MetricMovements), so it needs
+	// every kept line of its order; fills and shipments need only their
+	// own lines, read by their keys: a receipt's are a whole queue.
+	var kept []MetricLine
+	var err error
+	if cancels {
+		slices.Sort(orders)
+		kept, err = w.Tx.MetricLines(ctx, slices.Compact(orders))
+	} else {
+		slices.Sort(ids)
+		kept, err = w.Tx.MetricLinesByID(ctx, slices.Compact(ids))
+	}
 	if err != nil {
 		return err
 	}

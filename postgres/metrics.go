@@ -107,6 +107,11 @@ func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.M
 	return tx.metricLines(ctx, `WHERE order_id = ANY($1::text[])`, []any{orderIDs})
 }
 
+// MetricLinesByID returns the kept lines of those IDs.
+func (tx *Tx) MetricLinesByID(ctx context.Context, lineIDs []int64) ([]backorder.MetricLine, error) {
+	return tx.metricLines(ctx, `WHERE line_id = ANY($1::bigint[])`, []any{lineIDs})
+}
+
 // MetricDays sums the counters over the range's rows (days and whole
 // months) per SKU and currency.
 func (tx *Tx) MetricDays(ctx context.Context, r backorder.MetricRange) ([]backorder.MetricDay, error) {

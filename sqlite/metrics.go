@@ -120,6 +120,17 @@ func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.M
 	return out, FormatError(err, "metric lines", "")
 }
 
+// MetricLinesByID returns the kept lines of those IDs.
+func (tx *Tx) MetricLinesByID(ctx context.Context, lineIDs []int64) ([]backorder.MetricLine, error) {
+	rows, err := tx.query(ctx, `SELECT `+metricLineColumns+` FROM metric_lines
+		WHERE line_id IN (SELECT value FROM json_each(?)) ORDER BY line_id`, jsonList(lineIDs))
+	if err != nil {
+		return nil, FormatError(err, "metric lines", "")
+	}
+	out, err := scanMetricLines(rows)
+	return out, FormatError(err, "metric lines", "")
+}
+
 // spansWhere selects the rows of a range's three spans of keys
 // (MetricRange.Spans), bound by spanArgs as ?1 to ?6; skuSpansWhere those
 // of one SKU, ?7. SQLite reads each span as a range of the index that leads

@@ -263,6 +263,12 @@ func testMetricsCheck(t *testing.T, open Opener, writers int) {
 			if err != nil || len(ls) != 1 {
 				t.Fatalf("O5 kept lines %+v, %v", ls, err)
 			}
+			// By ID: O5's line, and nothing for an ID that is not kept.
+			byID, err := tx.MetricLinesByID(ctx, []int64{ls[0].LineID, ls[0].LineID + 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkEqual(t, "O5's kept line by ID", byID, ls)
 			ls[0].Waiting--
 			return tx.SaveMetricLines(ctx, []*backorder.MetricLine{&ls[0]})
 		},
