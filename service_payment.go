@@ -239,22 +239,3 @@ func (s *Service) reauthorize(ctx context.Context, id string) (bool, error) {
 		return len(plan) > 0, tx.SetAuthorizedAt(ctx, o.ID, at)
 	})
 }
-
-// RunAuthorizationSweep runs SweepAuthorizations every interval until ctx
-// ends, logging failures.
-func (s *Service) RunAuthorizationSweep(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := s.SweepAuthorizations(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("authorization sweep", "err", err)
-		} else if n > 0 {
-			s.log.Info("authorization sweep", "reauthorizations", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

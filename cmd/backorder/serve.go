@@ -49,9 +49,7 @@ type server struct {
 	logger *slog.Logger
 	worker *notify.Worker
 	sweep  *periodic.Runner // the stale backorder sweep
-	// stopSweep ends the authorization sweep; swept is closed once it has.
-	stopSweep context.CancelFunc
-	swept     chan struct{}
+	auths  *periodic.Runner // the sweep of lapsed payment authorizations
 	// Metrics is what /metrics serves; other parts add their collectors
 	// with Metrics.Register.
 	Metrics *prom.Exporter
@@ -244,12 +242,13 @@ func startServer(ctx context.Context, cfg serveConfig, getenv func(string) strin
 	if cfg.sweep <= 0 {
 		cfg.sweep = time.Minute
 	}
-	sweepCtx, stop := context.WithCancel(context.Background())
-	s.stopSweep, s.swept = stop, make(chan struct{})
-	go func() {
-		defer close(s.swept)
-		s.svc.RunAuthorizationSweep(sweepCtx, cfg.sweep)
-	}()
+	s.auths = periodic.Start(context.WithoutCancel(ctx), cfg.sweep, func(ctx context.Context) {
+		if n, err := s.svc.SweepAuthorizations(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("authorization sweep", "err", err)
+		} else if n > 0 {
+			logger.Info("authorization sweep", "reauthorizations", n)
+		}
+	})
 	logger.Info("serving", "addr", s.Addr, "db", db.kind, "version", Version)
 	return s, nil
 }
@@ -262,8 +261,7 @@ func (s *server) shutdown() error {
 	err := s.http.Shutdown(ctx)
 	s.worker.Close()
 	s.sweep.Close()
-	s.stopSweep()
-	<-s.swept
+	s.auths.Close()
 	s.svc.Close()
 	if cerr := s.db.close(); err == nil {
 		err = cerr
