@@ -87,18 +87,30 @@ func Page(cfg Config) http.Handler {
 	})
 }
 
+// postedForm verifies a posted form's link, of the kind given, and reads
+// the form (16 KiB at most). When either fails it has answered: 404 for a
+// link that does not verify, the page with a 422 for a form that cannot be
+// read.
+func postedForm(w http.ResponseWriter, r *http.Request, cfg Config, kind string) (backorder.LinkClaim, bool) {
+	c, ok := verify(cfg, r, kind)
+	if !ok {
+		notFound(w, cfg)
+		return backorder.LinkClaim{}, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		render(w, r, cfg, c, http.StatusUnprocessableEntity, "", "The form could not be read; please try again.")
+		return backorder.LinkClaim{}, false
+	}
+	return c, true
+}
+
 // Cancel serves POST /c/{token}/cancel: with a cancel link, cancels every
 // open unit of the order with the reason chosen, then shows the page again.
 func Cancel(cfg Config) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, ok := verify(cfg, r, backorder.LinkCancel)
+		c, ok := postedForm(w, r, cfg, backorder.LinkCancel)
 		if !ok {
-			notFound(w, cfg)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-		if err := r.ParseForm(); err != nil {
-			render(w, r, cfg, c, http.StatusUnprocessableEntity, "", "The form could not be read; please try again.")
 			return
 		}
 		reason := ReasonText(r.PostForm.Get("reason"), r.PostForm.Get("note"))
@@ -117,14 +129,8 @@ func Cancel(cfg Config) http.Handler {
 // order of the customer_choice policy ships, then shows the page again.
 func Choose(cfg Config) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, ok := verify(cfg, r, backorder.LinkChoose)
+		c, ok := postedForm(w, r, cfg, backorder.LinkChoose)
 		if !ok {
-			notFound(w, cfg)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-		if err := r.ParseForm(); err != nil {
-			render(w, r, cfg, c, http.StatusUnprocessableEntity, "", "The form could not be read; please try again.")
 			return
 		}
 		choice := r.PostForm.Get("choice")
