@@ -74,6 +74,16 @@ func handleTemplateList(svc *backorder.Service) apiFunc {
 	}
 }
 
+// writeTemplate answers 200 with a moment's template as it now stands.
+func writeTemplate(w http.ResponseWriter, r *http.Request, svc *backorder.Service, name string) error {
+	v, err := templateOf(r.Context(), svc, name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
 // handleTemplateGet shows one moment's template.
 func handleTemplateGet(svc *backorder.Service) apiFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -81,12 +91,7 @@ func handleTemplateGet(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
-		v, err := templateOf(r.Context(), svc, name)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, v)
-		return nil
+		return writeTemplate(w, r, svc, name)
 	}
 }
 
@@ -115,12 +120,7 @@ func handleTemplatePut(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
-		v, err := templateOf(r.Context(), svc, name)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, v)
-		return nil
+		return writeTemplate(w, r, svc, name)
 	}
 }
 
@@ -134,12 +134,7 @@ func handleTemplateDelete(svc *backorder.Service) apiFunc {
 		if err := svc.DeleteTemplate(r.Context(), name); err != nil {
 			return err
 		}
-		v, err := templateOf(r.Context(), svc, name)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, v)
-		return nil
+		return writeTemplate(w, r, svc, name)
 	}
 }
 
