@@ -113,6 +113,13 @@ type MetricLine struct {
 	Cancelled   bool      `json:"cancelled"`
 }
 
+// AsAtIntake reports whether the line is as intake left it: all its units
+// backordered at intake still waiting, none filled, shipped or cancelled.
+// The stores keep a line's state only once it is no longer so.
+func (l *MetricLine) AsAtIntake() bool {
+	return l.Waiting == l.Backordered && l.Filled == 0 && l.Shipped == 0 && !l.Cancelled
+}
+
 // FillBucket is the histogram bucket of a wait.
 func FillBucket(wait time.Duration) int {
 	if wait < 0 {
@@ -665,7 +672,11 @@ type MetricsTx interface {
 	// AddMetrics adds the counters to the stored rows of the same keys,
 	// creating those missing; the rows come sorted by key.
 	AddMetrics(ctx context.Context, days []MetricDay, fills []FillCount) error
-	// InsertMetricLines keeps new lines put on backorder; ECONFLICT if one is kept already.
+	// InsertMetricLines keeps lines put on backorder at intake, after
+	// ClearMetrics (a rebuild): each line's Backordered and its state.
+	// Intake needs no call: InsertOrders keeps each line's Backordered as
+	// its units backordered at intake. ECONFLICT if a line's state is kept
+	// already; an error if a line does not exist.
 	InsertMetricLines(ctx context.Context, ls []MetricLine) error
 	// SaveMetricLines writes the Waiting, Filled, Shipped and Cancelled of kept lines.
 	SaveMetricLines(ctx context.Context, ls []*MetricLine) error

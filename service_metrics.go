@@ -24,16 +24,14 @@ func (w *writeTx) InsertOrders(ctx context.Context, os []*Order) error {
 	if err := w.Tx.InsertOrders(ctx, os); err != nil || w.off {
 		return err
 	}
+	// The store keeps each line's backordered units as those put on
+	// backorder at intake: the lines Intake returns need no write of their own.
 	d := &MetricDelta{}
-	var ls []MetricLine
 	for _, o := range os {
-		ls = append(ls, d.Intake(o, func(l *Line) int64 { return l.Backordered })...)
+		d.Intake(o, func(l *Line) int64 { return l.Backordered })
 	}
 	w.deltas = append(w.deltas, d)
-	if len(ls) == 0 {
-		return nil
-	}
-	return w.Tx.InsertMetricLines(ctx, ls)
+	return nil
 }
 
 func (w *writeTx) InsertLostDemand(ctx context.Context, ls []LostDemand) error {

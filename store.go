@@ -103,8 +103,9 @@ type Tx interface {
 	// InsertOrders stores new orders with their lines, as given (Units and
 	// LineCount too: Order.Tally). It sets each order's Seq (increasing in
 	// slice order, and in commit order across transactions) and each line's
-	// ID and OrderID. ECONFLICT if an order ID
-	// exists; the orders may then be partly written, and the caller rolls
+	// ID and OrderID. Each line's Backordered is also kept as its units
+	// put on backorder at intake, which the metrics follow (MetricLine).
+	// ECONFLICT if an order ID exists; the orders may then be partly written, and the caller rolls
 	// back (the service runs every write under a savepoint).
 	InsertOrders(ctx context.Context, os []*Order) error
 	// ExistingOrders returns which of the given order IDs exist.

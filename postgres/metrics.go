@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-	"time"
+	"fmt"
 
 	"github.com/backorder/backorder"
 )
@@ -51,23 +51,37 @@ func (tx *Tx) AddMetrics(ctx context.Context, days []backorder.MetricDay, fills 
 	return nil
 }
 
-// InsertMetricLines keeps new lines put on backorder.
+// InsertMetricLines keeps lines put on backorder (a rebuild's): each
+// line's units backordered at intake on its order line, and its state where
+// it is not the one intake leaves.
 func (tx *Tx) InsertMetricLines(ctx context.Context, ls []backorder.MetricLine) error {
 	n := len(ls)
 	if n == 0 {
 		return nil
 	}
-	id, price, bo, wait, filled, shipped := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	order, sku, cur := make([]string, n), make([]string, n), make([]string, n)
-	at := make([]time.Time, n)
-	canc := make([]bool, n)
+	id, bo := make([]int64, n), make([]int64, n)
+	var mid, wait, filled, shipped []int64
+	var canc []bool
 	for i, l := range ls {
-		id[i], order[i], sku[i], at[i], price[i], cur[i], bo[i], wait[i], filled[i], shipped[i], canc[i] =
-			l.LineID, l.OrderID, l.SKU, l.AcceptedAt, l.PriceCents, l.Currency, l.Backordered, l.Waiting, l.Filled, l.Shipped, l.Cancelled
+		id[i], bo[i] = l.LineID, l.Backordered
+		if !l.AsAtIntake() {
+			mid, wait, filled, shipped, canc = append(mid, l.LineID), append(wait, l.Waiting), append(filled, l.Filled), append(shipped, l.Shipped), append(canc, l.Cancelled)
+		}
 	}
-	_, err := tx.tx.Exec(ctx, `INSERT INTO metric_lines (line_id, order_id, sku, accepted_at, price_cents, currency, backordered, waiting, filled, shipped, cancelled)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::boolean[])`,
-		id, order, sku, at, price, cur, bo, wait, filled, shipped, canc)
+	tag, err := tx.tx.Exec(ctx, `UPDATE order_lines l SET intake_backordered = v.bo
+		FROM unnest($1::bigint[], $2::bigint[]) AS v (id, bo) WHERE l.id = v.id`, id, bo)
+	if err != nil {
+		return FormatError(err, "insert metric lines", "metric line")
+	}
+	if tag.RowsAffected() != int64(n) {
+		return fmt.Errorf("postgres: insert metric lines: %d of %d lines found", tag.RowsAffected(), n)
+	}
+	if len(mid) == 0 {
+		return nil
+	}
+	_, err = tx.tx.Exec(ctx, `INSERT INTO metric_lines (line_id, waiting, filled, shipped, cancelled)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[])`,
+		mid, wait, filled, shipped, canc)
 	return FormatError(err, "insert metric lines", "metric line")
 }
 
@@ -82,18 +96,21 @@ func (tx *Tx) SaveMetricLines(ctx context.Context, ls []*backorder.MetricLine) e
 	for i, l := range ls {
 		id[i], wait[i], filled[i], shipped[i], canc[i] = l.LineID, l.Waiting, l.Filled, l.Shipped, l.Cancelled
 	}
-	_, err := tx.tx.Exec(ctx, `UPDATE metric_lines m SET waiting = v.waiting, filled = v.filled, shipped = v.shipped, cancelled = v.cancelled
-		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[]) AS v (id, waiting, filled, shipped, cancelled)
-		WHERE m.line_id = v.id`, id, wait, filled, shipped, canc)
+	_, err := tx.tx.Exec(ctx, `INSERT INTO metric_lines AS m (line_id, waiting, filled, shipped, cancelled)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::boolean[])
+		ON CONFLICT (line_id) DO UPDATE SET waiting = excluded.waiting, filled = excluded.filled, shipped = excluded.shipped, cancelled = excluded.cancelled`,
+		id, wait, filled, shipped, canc)
 	return FormatError(err, "save metric lines", "")
 }
 
-const metricLineColumns = `line_id, order_id, sku, accepted_at, price_cents, currency, backordered, waiting, filled, shipped, cancelled`
-
+// metricLines reads kept lines: order lines with units backordered at
+// intake, with their state (metric_lines) or, with none, intake's.
 func (tx *Tx) metricLines(ctx context.Context, where string, args []any) ([]backorder.MetricLine, error) {
 	out := []backorder.MetricLine{}
 	var l backorder.MetricLine
-	err := collect(ctx, tx.tx, `SELECT `+metricLineColumns+` FROM metric_lines `+where+` ORDER BY line_id`, args,
+	err := collect(ctx, tx.tx, `SELECT l.id, l.order_id, l.sku, l.accepted_at, l.price_cents, l.currency, l.intake_backordered,
+			coalesce(m.waiting, l.intake_backordered), coalesce(m.filled, 0), coalesce(m.shipped, 0), coalesce(m.cancelled, false)
+		FROM order_lines l LEFT JOIN metric_lines m ON m.line_id = l.id `+where+` ORDER BY l.id`, args,
 		[]any{&l.LineID, &l.OrderID, &l.SKU, &l.AcceptedAt, &l.PriceCents, &l.Currency, &l.Backordered, &l.Waiting, &l.Filled, &l.Shipped, &l.Cancelled}, func() error {
 			l.AcceptedAt = l.AcceptedAt.UTC()
 			out = append(out, l)
@@ -104,12 +121,12 @@ func (tx *Tx) metricLines(ctx context.Context, where string, args []any) ([]back
 
 // MetricLines returns the kept lines of the given orders.
 func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.MetricLine, error) {
-	return tx.metricLines(ctx, `WHERE order_id = ANY($1::text[])`, []any{orderIDs})
+	return tx.metricLines(ctx, `WHERE l.order_id = ANY($1::text[]) AND l.intake_backordered > 0`, []any{orderIDs})
 }
 
 // MetricLinesByID returns the kept lines of those IDs.
 func (tx *Tx) MetricLinesByID(ctx context.Context, lineIDs []int64) ([]backorder.MetricLine, error) {
-	return tx.metricLines(ctx, `WHERE line_id = ANY($1::bigint[])`, []any{lineIDs})
+	return tx.metricLines(ctx, `WHERE l.id = ANY($1::bigint[]) AND l.intake_backordered > 0`, []any{lineIDs})
 }
 
 // MetricDays sums the counters over the range's rows (days and whole
@@ -218,7 +235,9 @@ func (tx *Tx) AllMetrics(ctx context.Context) (backorder.MetricAggregates, error
 	if err != nil {
 		return a, FormatError(err, "all metrics", "")
 	}
-	a.Lines, err = tx.metricLines(ctx, "", nil)
+	// A state kept for a line with nothing backordered at intake is read
+	// too (with Backordered 0), so the check sees it.
+	a.Lines, err = tx.metricLines(ctx, `WHERE l.intake_backordered > 0 OR m.line_id IS NOT NULL`, nil)
 	return a, err
 }
 
@@ -231,6 +250,7 @@ func (tx *Tx) LastEventID(ctx context.Context) (int64, error) {
 
 // ClearMetrics deletes every counter and kept line.
 func (tx *Tx) ClearMetrics(ctx context.Context) error {
-	_, err := tx.tx.Exec(ctx, `DELETE FROM metric_days; DELETE FROM metric_fills; DELETE FROM metric_lines`)
+	_, err := tx.tx.Exec(ctx, `DELETE FROM metric_days; DELETE FROM metric_fills; DELETE FROM metric_lines;
+		UPDATE order_lines SET intake_backordered = 0 WHERE intake_backordered <> 0`)
 	return FormatError(err, "clear metrics", "")
 }

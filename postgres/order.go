@@ -153,10 +153,10 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 		), l AS (
 			INSERT INTO order_lines (id, order_id, line_no, sku, quantity, allocated, backordered,
 				shipped, cancelled, fulfilling, price_cents, currency, payment_timing, available_from, accepted_at, seq,
-				eta_date, eta_basis, eta_po_id, first_promise)
+				eta_date, eta_basis, eta_po_id, first_promise, intake_backordered)
 			SELECT ids.a[u.g], u.order_id, u.line_no, u.sku, u.quantity, u.allocated, u.backordered,
 				u.shipped, u.cancelled, u.fulfilling, u.price_cents, u.currency, u.payment_timing, nullif(u.available_from, ''),
-				o.accepted_at, o.seq, u.eta_date, u.eta_basis, u.eta_po_id, u.first_promise
+				o.accepted_at, o.seq, u.eta_date, u.eta_basis, u.eta_po_id, u.first_promise, u.backordered
 			FROM ids CROSS JOIN unnest($16::text[], $17::int[], $18::text[], $19::bigint[], $20::bigint[], $21::bigint[],
 				$22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[], $26::text[], $27::text[], $28::text[],
 				$29::text[], $30::text[], $31::bigint[], $32::text[])

@@ -20,3 +20,10 @@ func TestMigration_MetricMonths(t *testing.T) {
 	db := MustOpenDB(t)
 	storetest.MustMonthRows(t, db, func(ctx context.Context) error { return db.RedoMigration(ctx, 17) })
 }
+
+// TestMigration_MetricLinesOnOrderLines: migration 00019 moves the kept
+// lines' intake units onto order_lines and keeps only changed states.
+func TestMigration_MetricLinesOnOrderLines(t *testing.T) {
+	db := MustOpenDB(t)
+	storetest.MustKeptLinesSurvive(t, db, func(ctx context.Context) error { return db.RedoMigration(ctx, 19) })
+}

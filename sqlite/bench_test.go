@@ -50,10 +50,10 @@ func seedQueue(tb testing.TB, db *DB, sku string, n int) {
 			at, seq := micros(now.Add(time.Duration(i)*time.Second)), int64(i+1)
 			if j%2 == 0 {
 				return append(args, int64(j+1), fmt.Sprintf("ORD-%07d", i), int64(1), "OTHER", int64(1), int64(1), int64(0),
-					int64(0), int64(0), int64(1), int64(1999), "USD", "at_order", nil, at, seq, nil, nil, nil, nil)
+					int64(0), int64(0), int64(1), int64(1999), "USD", "at_order", nil, at, seq, nil, nil, nil, nil, int64(0))
 			}
 			return append(args, int64(j+1), fmt.Sprintf("ORD-%07d", i), int64(2), sku, qty(i), int64(0), qty(i),
-				int64(0), int64(0), int64(0), int64(1999), "USD", "at_order", nil, at, seq, nil, nil, nil, nil)
+				int64(0), int64(0), int64(0), int64(1999), "USD", "at_order", nil, at, seq, nil, nil, nil, nil, qty(i))
 		})
 	if err != nil {
 		tb.Fatal(err)

@@ -56,21 +56,43 @@ func (tx *Tx) AddMetrics(ctx context.Context, days []backorder.MetricDay, fills 
 	return nil
 }
 
-// InsertMetricLines keeps new lines put on backorder.
+// InsertMetricLines keeps lines put on backorder (a rebuild's): each
+// line's units backordered at intake on its order line, and its state where
+// it is not the one intake leaves.
 func (tx *Tx) InsertMetricLines(ctx context.Context, ls []backorder.MetricLine) error {
 	if len(ls) == 0 {
 		return nil
 	}
 	rows := make([][]any, len(ls))
 	for i, l := range ls {
-		rows[i] = []any{l.LineID, l.OrderID, l.SKU, micros(l.AcceptedAt), l.PriceCents, l.Currency, l.Backordered, l.Waiting, l.Filled, l.Shipped, boolInt(l.Cancelled)}
+		rows[i] = []any{l.LineID, l.Backordered}
 	}
 	body, err := jsonRows(rows)
 	if err != nil {
 		return fmt.Errorf("sqlite: insert metric lines: %w", err)
 	}
-	_, err = tx.exec(ctx, `INSERT INTO metric_lines (line_id, order_id, sku, accepted_at, price_cents, currency, backordered, waiting, filled, shipped, cancelled)
-		SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9, value->>10 FROM json_each(?)`, body)
+	res, err := tx.exec(ctx, `UPDATE order_lines SET intake_backordered = v.value->>1
+		FROM json_each(?) AS v WHERE order_lines.id = v.value->>0`, body)
+	if err != nil {
+		return FormatError(err, "insert metric lines", "metric line")
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(ls)) {
+		return fmt.Errorf("sqlite: insert metric lines: %d of %d lines found (%v)", n, len(ls), err)
+	}
+	var moved [][]any
+	for _, l := range ls {
+		if !l.AsAtIntake() {
+			moved = append(moved, []any{l.LineID, l.Waiting, l.Filled, l.Shipped, boolInt(l.Cancelled)})
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	if body, err = jsonRows(moved); err != nil {
+		return fmt.Errorf("sqlite: insert metric lines: %w", err)
+	}
+	_, err = tx.exec(ctx, `INSERT INTO metric_lines (line_id, waiting, filled, shipped, cancelled)
+		SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)`, body)
 	return FormatError(err, "insert metric lines", "metric line")
 }
 
@@ -87,12 +109,17 @@ func (tx *Tx) SaveMetricLines(ctx context.Context, ls []*backorder.MetricLine) e
 	if err != nil {
 		return fmt.Errorf("sqlite: save metric lines: %w", err)
 	}
-	_, err = tx.exec(ctx, `UPDATE metric_lines SET waiting = v.value->>1, filled = v.value->>2, shipped = v.value->>3, cancelled = v.value->>4
-		FROM json_each(?) AS v WHERE metric_lines.line_id = v.value->>0`, body)
+	_, err = tx.exec(ctx, `INSERT INTO metric_lines (line_id, waiting, filled, shipped, cancelled)
+		SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?) WHERE true
+		ON CONFLICT (line_id) DO UPDATE SET waiting = excluded.waiting, filled = excluded.filled, shipped = excluded.shipped, cancelled = excluded.cancelled`, body)
 	return FormatError(err, "save metric lines", "")
 }
 
-const metricLineColumns = `line_id, order_id, sku, accepted_at, price_cents, currency, backordered, waiting, filled, shipped, cancelled`
+// metricLinesFrom reads kept lines: order lines with units backordered at
+// intake, with their state (metric_lines) or, with none, intake's.
+const metricLinesFrom = `SELECT l.id, l.order_id, l.sku, l.accepted_at, l.price_cents, l.currency, l.intake_backordered,
+	coalesce(m.waiting, l.intake_backordered), coalesce(m.filled, 0), coalesce(m.shipped, 0), coalesce(m.cancelled, 0)
+	FROM order_lines l LEFT JOIN metric_lines m ON m.line_id = l.id `
 
 func scanMetricLines(rows *sql.Rows) ([]backorder.MetricLine, error) {
 	defer rows.Close()
@@ -111,8 +138,7 @@ func scanMetricLines(rows *sql.Rows) ([]backorder.MetricLine, error) {
 
 // MetricLines returns the kept lines of the given orders.
 func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.MetricLine, error) {
-	rows, err := tx.query(ctx, `SELECT `+metricLineColumns+` FROM metric_lines
-		WHERE order_id IN (SELECT value FROM json_each(?)) ORDER BY line_id`, jsonList(orderIDs))
+	rows, err := tx.query(ctx, metricLinesFrom+`WHERE l.order_id IN (SELECT value FROM json_each(?)) AND l.intake_backordered > 0 ORDER BY l.id`, jsonList(orderIDs))
 	if err != nil {
 		return nil, FormatError(err, "metric lines", "")
 	}
@@ -122,8 +148,7 @@ func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.M
 
 // MetricLinesByID returns the kept lines of those IDs.
 func (tx *Tx) MetricLinesByID(ctx context.Context, lineIDs []int64) ([]backorder.MetricLine, error) {
-	rows, err := tx.query(ctx, `SELECT `+metricLineColumns+` FROM metric_lines
-		WHERE line_id IN (SELECT value FROM json_each(?)) ORDER BY line_id`, jsonList(lineIDs))
+	rows, err := tx.query(ctx, metricLinesFrom+`WHERE l.id IN (SELECT value FROM json_each(?)) AND l.intake_backordered > 0 ORDER BY l.id`, jsonList(lineIDs))
 	if err != nil {
 		return nil, FormatError(err, "metric lines", "")
 	}
@@ -295,7 +320,9 @@ func (tx *Tx) AllMetrics(ctx context.Context) (backorder.MetricAggregates, error
 	if err := rows.Err(); err != nil {
 		return a, FormatError(err, "all metrics", "")
 	}
-	rows, err = tx.query(ctx, `SELECT `+metricLineColumns+` FROM metric_lines ORDER BY line_id`)
+	// A state kept for a line with nothing backordered at intake is read
+	// too (with Backordered 0), so the check sees it.
+	rows, err = tx.query(ctx, metricLinesFrom+`WHERE l.intake_backordered > 0 OR m.line_id IS NOT NULL ORDER BY l.id`)
 	if err != nil {
 		return a, FormatError(err, "all metrics", "")
 	}
@@ -312,8 +339,9 @@ func (tx *Tx) LastEventID(ctx context.Context) (int64, error) {
 
 // ClearMetrics deletes every counter and kept line.
 func (tx *Tx) ClearMetrics(ctx context.Context) error {
-	for _, t := range []string{"metric_days", "metric_fills", "metric_lines"} {
-		if _, err := tx.exec(ctx, `DELETE FROM `+t); err != nil {
+	for _, q := range []string{`DELETE FROM metric_days`, `DELETE FROM metric_fills`, `DELETE FROM metric_lines`,
+		`UPDATE order_lines SET intake_backordered = 0 WHERE intake_backordered <> 0`} {
+		if _, err := tx.exec(ctx, q); err != nil {
 			return FormatError(err, "clear metrics", "")
 		}
 	}

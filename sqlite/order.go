@@ -82,7 +82,7 @@ func promiseArgs(l *backorder.Line) (date, basis, po, first any) {
 
 var lineInsertColumns = []string{"id", "order_id", "line_no", "sku", "quantity", "allocated", "backordered",
 	"shipped", "cancelled", "fulfilling", "price_cents", "currency", "payment_timing", "available_from", "accepted_at", "seq",
-	"eta_date", "eta_basis", "eta_po_id", "first_promise"}
+	"eta_date", "eta_basis", "eta_po_id", "first_promise", "intake_backordered"}
 
 var orderInsertColumns = []string{"id", "seq", "customer_id", "customer_email", "customer_name", "vip", "wholesale",
 	"shipping", "need_by", "split_policy", "split_choice", "accepted_at", "units", "line_count"}
@@ -132,7 +132,7 @@ func (tx *Tx) InsertOrders(ctx context.Context, os []*backorder.Order) error {
 			date, basis, po, first := promiseArgs(l)
 			return append(args, base+int64(i)+1, l.OrderID, int64(l.LineNo), l.SKU, l.Quantity, l.Allocated, l.Backordered,
 				l.Shipped, l.Cancelled, l.Fulfilling, l.PriceCents, l.Currency, l.PaymentTiming, nullStr(l.AvailableFrom),
-				micros(o.AcceptedAt), o.Seq, date, basis, po, first)
+				micros(o.AcceptedAt), o.Seq, date, basis, po, first, l.Backordered)
 		})
 	if err != nil {
 		return FormatError(err, "insert order lines", "line of "+subject)

@@ -336,3 +336,44 @@ func MustMonthRows(t *testing.T, store backorder.Store, redo func(ctx context.Co
 	}
 	checkEqual(t, "January after the migration", after, before)
 }
+
+// MustKeptLinesSurvive runs the metrics' fixed history, redoes a migration
+// (redo) and shows that every kept line (MetricLine) reads as before, that
+// the history has lines both as intake left them and changed since, and
+// that the check still passes.
+func MustKeptLinesSurvive(t *testing.T, store backorder.Store, redo func(ctx context.Context) error) {
+	ctx := context.Background()
+	svc, _, _ := metricsHistory(t, func(*testing.T) backorder.Store { return store }, 1)
+	MustCheck(t, svc)
+	kept := func() []backorder.MetricLine {
+		t.Helper()
+		// Rolled back at once: the migration alters the tables it read.
+		tx, err := store.BeginRead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		a, err := tx.AllMetrics(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Lines
+	}
+	before := kept()
+	asAtIntake, changed := 0, 0
+	for i := range before {
+		if before[i].AsAtIntake() {
+			asAtIntake++
+		} else {
+			changed++
+		}
+	}
+	if asAtIntake == 0 || changed == 0 {
+		t.Fatalf("kept lines %s: want some as at intake and some changed since", dump(before))
+	}
+	if err := redo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkEqual(t, "kept lines after the migration", kept(), before)
+	MustCheck(t, svc)
+}
