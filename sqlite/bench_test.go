@@ -192,8 +192,9 @@ func BenchmarkReceive100k(b *testing.B) {
 // written to the same schema in one transaction, by bare SQL statements that
 // copy them from a temporary table made beforehand (not timed), so nothing is
 // bound, scanned or built in Go. It reads the queue joined with its orders,
-// allocates every line, appends a movement, a fulfillment with its line and
-// an event per line, and commits. No store makes these writes faster with
+// allocates every line, appends a movement, a fulfillment with its line, an
+// event and the metrics' state of the line (filled from the queue) per line,
+// and commits. No store makes these writes faster with
 // this schema and driver; each step is reported in ms per receipt.
 func BenchmarkFloor100k(b *testing.B) {
 	const n = 100_000
@@ -212,6 +213,8 @@ func BenchmarkFloor100k(b *testing.B) {
 			SELECT fulfillment_id, line_id, sku, quantity FROM temp.floor`},
 		{"events", `INSERT INTO events (at, kind, order_id, sku, payload)
 			SELECT at, 'order.allocated', order_id, sku, payload FROM temp.floor`},
+		{"metric_lines", `INSERT INTO metric_lines (line_id, waiting, filled, shipped, cancelled)
+			SELECT line_id, 0, quantity, 0, 0 FROM temp.floor`},
 	}
 	total := make([]time.Duration, len(steps)+1)
 	for i := 0; i < b.N; i++ {

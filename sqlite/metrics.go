@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -96,64 +95,53 @@ func (tx *Tx) InsertMetricLines(ctx context.Context, ls []backorder.MetricLine) 
 	return FormatError(err, "insert metric lines", "metric line")
 }
 
-// SaveMetricLines writes what the metrics follow of kept lines.
+// SaveMetricLines writes what the metrics follow of kept lines, one
+// multi-row statement per chunk.
 func (tx *Tx) SaveMetricLines(ctx context.Context, ls []*backorder.MetricLine) error {
-	if len(ls) == 0 {
-		return nil
-	}
-	rows := make([][]any, len(ls))
-	for i, l := range ls {
-		rows[i] = []any{l.LineID, l.Waiting, l.Filled, l.Shipped, boolInt(l.Cancelled)}
-	}
-	body, err := jsonRows(rows)
-	if err != nil {
-		return fmt.Errorf("sqlite: save metric lines: %w", err)
-	}
-	_, err = tx.exec(ctx, `INSERT INTO metric_lines (line_id, waiting, filled, shipped, cancelled)
-		SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?) WHERE true
-		ON CONFLICT (line_id) DO UPDATE SET waiting = excluded.waiting, filled = excluded.filled, shipped = excluded.shipped, cancelled = excluded.cancelled`, body)
+	_, err := tx.execBatch(ctx, 5, len(ls),
+		func(values string) string {
+			return `INSERT INTO metric_lines (line_id, waiting, filled, shipped, cancelled) VALUES ` + values + `
+				ON CONFLICT (line_id) DO UPDATE SET waiting = excluded.waiting, filled = excluded.filled,
+					shipped = excluded.shipped, cancelled = excluded.cancelled`
+		},
+		func(i int, args []any) []any {
+			l := ls[i]
+			return append(args, l.LineID, l.Waiting, l.Filled, l.Shipped, boolInt(l.Cancelled))
+		})
 	return FormatError(err, "save metric lines", "")
 }
 
-// metricLinesFrom reads kept lines: order lines with units backordered at
-// intake, with their state (metric_lines) or, with none, intake's.
-const metricLinesFrom = `SELECT l.id, l.order_id, l.sku, l.accepted_at, l.price_cents, l.currency, l.intake_backordered,
-	coalesce(m.waiting, l.intake_backordered), coalesce(m.filled, 0), coalesce(m.shipped, 0), coalesce(m.cancelled, 0)
+// metricLinesQuery reads kept lines, packed: order lines with units
+// backordered at intake, with their state (metric_lines) or, with none,
+// intake's. Its WHERE clause follows.
+var metricLinesQuery = `SELECT ` + packed(`l.id, l.order_id, l.sku, l.accepted_at, l.price_cents, l.currency, l.intake_backordered,
+	coalesce(m.waiting, l.intake_backordered), coalesce(m.filled, 0), coalesce(m.shipped, 0), coalesce(m.cancelled, 0)`) + `
 	FROM order_lines l LEFT JOIN metric_lines m ON m.line_id = l.id `
 
-func scanMetricLines(rows *sql.Rows) ([]backorder.MetricLine, error) {
+func (tx *Tx) metricLines(ctx context.Context, where string, args ...any) ([]backorder.MetricLine, error) {
+	rows, err := tx.query(ctx, metricLinesQuery+where+` ORDER BY l.id`, args...)
+	if err != nil {
+		return nil, FormatError(err, "metric lines", "")
+	}
 	defer rows.Close()
 	out := []backorder.MetricLine{}
-	for rows.Next() {
-		var l backorder.MetricLine
-		var at, cancelled int64
-		if err := rows.Scan(&l.LineID, &l.OrderID, &l.SKU, &at, &l.PriceCents, &l.Currency, &l.Backordered, &l.Waiting, &l.Filled, &l.Shipped, &cancelled); err != nil {
-			return nil, err
-		}
-		l.AcceptedAt, l.Cancelled = fromMicros(at), cancelled != 0
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	err = eachPacked(rows, 11, func(r *row) error {
+		out = append(out, backorder.MetricLine{LineID: r.int(0), OrderID: r.str(1), SKU: r.str(2), AcceptedAt: fromMicros(r.int(3)),
+			PriceCents: r.int(4), Currency: r.str(5), Backordered: r.int(6), Waiting: r.int(7), Filled: r.int(8), Shipped: r.int(9),
+			Cancelled: r.bool(10)})
+		return nil
+	})
+	return out, FormatError(err, "metric lines", "")
 }
 
 // MetricLines returns the kept lines of the given orders.
 func (tx *Tx) MetricLines(ctx context.Context, orderIDs []string) ([]backorder.MetricLine, error) {
-	rows, err := tx.query(ctx, metricLinesFrom+`WHERE l.order_id IN (SELECT value FROM json_each(?)) AND l.intake_backordered > 0 ORDER BY l.id`, jsonList(orderIDs))
-	if err != nil {
-		return nil, FormatError(err, "metric lines", "")
-	}
-	out, err := scanMetricLines(rows)
-	return out, FormatError(err, "metric lines", "")
+	return tx.metricLines(ctx, `WHERE l.order_id IN (SELECT value FROM json_each(?)) AND l.intake_backordered > 0`, jsonList(orderIDs))
 }
 
 // MetricLinesByID returns the kept lines of those IDs.
 func (tx *Tx) MetricLinesByID(ctx context.Context, lineIDs []int64) ([]backorder.MetricLine, error) {
-	rows, err := tx.query(ctx, metricLinesFrom+`WHERE l.id IN (SELECT value FROM json_each(?)) AND l.intake_backordered > 0 ORDER BY l.id`, jsonList(lineIDs))
-	if err != nil {
-		return nil, FormatError(err, "metric lines", "")
-	}
-	out, err := scanMetricLines(rows)
-	return out, FormatError(err, "metric lines", "")
+	return tx.metricLines(ctx, `WHERE l.id IN (SELECT value FROM json_each(?)) AND l.intake_backordered > 0`, jsonList(lineIDs))
 }
 
 // spansWhere selects the rows of a range's three spans of keys
@@ -322,12 +310,8 @@ func (tx *Tx) AllMetrics(ctx context.Context) (backorder.MetricAggregates, error
 	}
 	// A state kept for a line with nothing backordered at intake is read
 	// too (with Backordered 0), so the check sees it.
-	rows, err = tx.query(ctx, metricLinesFrom+`WHERE l.intake_backordered > 0 OR m.line_id IS NOT NULL ORDER BY l.id`)
-	if err != nil {
-		return a, FormatError(err, "all metrics", "")
-	}
-	a.Lines, err = scanMetricLines(rows)
-	return a, FormatError(err, "all metrics", "")
+	a.Lines, err = tx.metricLines(ctx, `WHERE l.intake_backordered > 0 OR m.line_id IS NOT NULL`)
+	return a, err
 }
 
 // LastEventID is the ID of the newest outbox event.
