@@ -71,6 +71,9 @@ type benchConfig struct {
 	// metricsOrders and metricsDays size the store of --only metrics.
 	metricsOrders int
 	metricsDays   int
+	// intakeRounds is how many times --only metrics runs intake without and
+	// with the aggregates.
+	intakeRounds int
 }
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -86,6 +89,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.instances, "instances", 0, "API instances for intake (default 1 on SQLite, 3 on PostgreSQL)")
 	fs.IntVar(&cfg.metricsOrders, "metrics-orders", 1_000_000, "orders --only metrics fills the store with before timing GET /v1/metrics/backorders")
 	fs.IntVar(&cfg.metricsDays, "metrics-days", 365, "days --only metrics spreads its orders over")
+	fs.IntVar(&cfg.intakeRounds, "intake-rounds", 2, "rounds of intake without and with the aggregates --only metrics runs (each --duration long)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	only := fs.String("only", "", "run one figure only: raw, intake, receipt, big (the big receipt, then intake on its store) or metrics (GET /v1/metrics/backorders on a filled store, and intake with the metrics' aggregates against intake without)")
 	if err := parse(fs, args, getenv); err != nil {
@@ -136,8 +140,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	run := fmt.Sprintf("b%d", time.Now().UnixNano()%1_000_000_000)
 	if *only == "metrics" {
-		if cfg.metricsOrders < 1 || cfg.metricsDays < 1 {
-			return fmt.Errorf("--metrics-orders and --metrics-days must be positive")
+		if cfg.metricsOrders < 1 || cfg.metricsDays < 1 || cfg.intakeRounds < 1 {
+			return fmt.Errorf("--metrics-orders, --metrics-days and --intake-rounds must be positive")
 		}
 		return benchMetrics(ctx, cfg, dsnFor, run, stdout, progress)
 	}

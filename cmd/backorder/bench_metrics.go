@@ -60,12 +60,12 @@ func benchMetrics(ctx context.Context, cfg benchConfig, dsnFor func(string) stri
 	if err := timeMetrics(ctx, dsnFor("metrics"), run, &fig, progress); err != nil {
 		return fmt.Errorf("metrics route: %w", err)
 	}
-	progress("intake with and without the aggregates, %s each, twice (without, with, with, without)...", cfg.duration)
+	progress("intake with and without the aggregates, %s each, %d rounds (without, with, then with, without)...", cfg.duration, cfg.intakeRounds)
 	var with, without float64
-	// Without, with, with, without: a machine whose disk syncs slower as
-	// the run goes on (seen on this one) slows both sides alike.
-	for round, order := range [][]bool{{true, false}, {false, true}} {
-		for _, off := range order {
+	// Without, with, then with, without: a machine whose disk syncs slower
+	// as the run goes on (seen on this one) slows both sides alike.
+	for round := range cfg.intakeRounds {
+		for _, off := range []bool{round%2 == 0, round%2 != 0} {
 			name := fmt.Sprintf("intake-%d-%t", round, off)
 			dsn := dsnFor(name)
 			if fig.Driver == "postgres" {
@@ -78,6 +78,7 @@ func benchMetrics(ctx context.Context, cfg benchConfig, dsnFor func(string) stri
 			if err != nil {
 				return fmt.Errorf("intake: %w", err)
 			}
+			progress("intake round %d, aggregates %s: %.0f orders/s", round+1, map[bool]string{true: "off", false: "on"}[off], n)
 			if off {
 				without += n
 			} else {
@@ -85,7 +86,8 @@ func benchMetrics(ctx context.Context, cfg benchConfig, dsnFor func(string) stri
 			}
 		}
 	}
-	fig.IntakeWithPerS, fig.IntakeWithoutPerS = with/2, without/2
+	rounds := float64(cfg.intakeRounds)
+	fig.IntakeWithPerS, fig.IntakeWithoutPerS = with/rounds, without/rounds
 	if without > 0 {
 		fig.IntakeRatio = with / without
 	}
@@ -263,13 +265,14 @@ func timeMetrics(ctx context.Context, dsn, run string, fig *metricsFigure, progr
 		*q.out = percentileMs(lat, 0.50)
 		progress("metrics route%s: p50 %.2f ms", q.query, *q.out)
 	}
-	return timeDashboard(ctx, s, fig, progress)
+	return timeDashboard(ctx, s, run, fig, progress)
 }
 
 // timeDashboard signs in to the dashboard of the server and times its first
-// page: 30 requests, the median.
-func timeDashboard(ctx context.Context, s *server, fig *metricsFigure, progress func(string, ...any)) error {
-	const email, password = "bench@example.com", "bench password"
+// page: 30 requests, the median. Its user is the run's own, so runs can
+// share a PostgreSQL database.
+func timeDashboard(ctx context.Context, s *server, run string, fig *metricsFigure, progress func(string, ...any)) error {
+	email, password := "bench-"+run+"@example.com", "bench password"
 	if _, err := s.svc.CreateUser(ctx, &backorder.UserRequest{Email: email, Password: password}, nil); err != nil {
 		return err
 	}
