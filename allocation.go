@@ -31,6 +31,9 @@ type Allocation struct {
 type QueueEntry struct {
 	Order *Order
 	Line  *Line
+	// IntakeBackordered is the units the line put on backorder at intake,
+	// which the metrics follow (MetricLine); Tx.WaitingLines sets it.
+	IntakeBackordered int64
 }
 
 // Priority is the rank of a waiting line: its score (the sum of the weights of

@@ -260,7 +260,7 @@ func (d *MetricDelta) Movement(m *Movement, ml *MetricLine, orderCancelled bool)
 	}
 	switch m.Kind {
 	case MoveAllocate:
-		if m.Reason == ReasonInStock {
+		if !fromQueue(m) {
 			return false
 		}
 		ml.Waiting -= m.Quantity
@@ -288,6 +288,55 @@ func (d *MetricDelta) Movement(m *Movement, ml *MetricLine, orderCancelled bool)
 		return true
 	}
 	return false
+}
+
+// fromQueue reports whether an allocation filled waiting units: any reason
+// but in_stock.
+func fromQueue(m *Movement) bool { return m.Kind == MoveAllocate && m.Reason != ReasonInStock }
+
+// MetricFill is units filled from the queue on a line put on backorder at
+// intake: they move from its waiting units to its filled ones
+// (Tx.AddMetricFills). Intake is the units it put on backorder at intake,
+// all waiting while the line has no state kept.
+type MetricFill struct {
+	LineID int64
+	Intake int64
+	Units  int64
+}
+
+// QueueFills counts allocations from a queue page, ms[i] allocating the
+// line of entries[i], as Movement counts them against kept lines, without
+// the kept lines: the allocated fill-time histogram counts the units of
+// lines put on backorder at intake (IntakeBackordered > 0). It returns those
+// units per line, in line ID order, for the store to move from waiting to
+// filled. An error if a movement is not the allocation from the queue of
+// its entry's line.
+func (d *MetricDelta) QueueFills(ms []Movement, entries []QueueEntry) ([]MetricFill, error) {
+	if len(ms) != len(entries) {
+		return nil, fmt.Errorf("queue fills: %d movements for %d entries", len(ms), len(entries))
+	}
+	byLine := map[int64]*MetricFill{}
+	for i := range ms {
+		m, e := &ms[i], &entries[i]
+		if !fromQueue(m) || m.LineID != e.Line.ID {
+			return nil, fmt.Errorf("queue fills: movement %d (%s of line %d) is not the allocation from the queue of line %d", i, m.Kind, m.LineID, e.Line.ID)
+		}
+		if e.IntakeBackordered <= 0 {
+			continue
+		}
+		d.fill(m.SKU, FillAllocated, m.At, e.Order.AcceptedAt, m.Quantity)
+		f := byLine[m.LineID]
+		if f == nil {
+			f = &MetricFill{LineID: m.LineID, Intake: e.IntakeBackordered}
+			byLine[m.LineID] = f
+		}
+		f.Units += m.Quantity
+	}
+	out := make([]MetricFill, 0, len(byLine))
+	for _, id := range slices.Sorted(maps.Keys(byLine)) {
+		out = append(out, *byLine[id])
+	}
+	return out, nil
 }
 
 // MetricMovements counts a batch of movements in order against the lines
@@ -680,6 +729,10 @@ type MetricsTx interface {
 	InsertMetricLines(ctx context.Context, ls []MetricLine) error
 	// SaveMetricLines writes the Waiting, Filled, Shipped and Cancelled of kept lines.
 	SaveMetricLines(ctx context.Context, ls []*MetricLine) error
+	// AddMetricFills moves each fill's Units of its kept line from Waiting
+	// to Filled, the line's state being intake's (Intake units waiting)
+	// while none is kept; one fill per line.
+	AddMetricFills(ctx context.Context, fs []MetricFill) error
 	// MetricLines returns the kept lines of the given orders.
 	MetricLines(ctx context.Context, orderIDs []string) ([]MetricLine, error)
 	// MetricLinesByID returns the kept lines of those IDs (lines not kept

@@ -2,6 +2,7 @@ package backorder_test
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -311,5 +312,75 @@ func TestWithMonths(t *testing.T) {
 	}
 	if !slices.Equal(gotFills, wantFills) {
 		t.Errorf("fills:\n got %+v\nwant %+v", gotFills, wantFills)
+	}
+}
+
+// TestQueueFills: allocations from a queue page count as MetricMovements
+// counts them against the kept lines, from the entries alone; the fills
+// moved per line are what those lines' states gain.
+func TestQueueFills(t *testing.T) {
+	day0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	filled := day0.Add(50 * time.Hour) // bucket 2
+	o1 := &backorder.Order{ID: "O1", AcceptedAt: day0}
+	o2 := &backorder.Order{ID: "O2", AcceptedAt: day0.Add(-30 * time.Hour)} // bucket 3
+	entries := []backorder.QueueEntry{
+		{Order: o1, Line: &backorder.Line{ID: 7, SKU: "A"}, IntakeBackordered: 4},
+		{Order: o2, Line: &backorder.Line{ID: 3, SKU: "A"}, IntakeBackordered: 2},
+		{Order: o2, Line: &backorder.Line{ID: 5, SKU: "A"}},                       // backordered after intake: not kept
+		{Order: o1, Line: &backorder.Line{ID: 7, SKU: "A"}, IntakeBackordered: 4}, // its line again
+	}
+	ms := []backorder.Movement{
+		{Kind: backorder.MoveAllocate, SKU: "A", LineID: 7, Quantity: 1, At: filled, Reason: "fifo"},
+		{Kind: backorder.MoveAllocate, SKU: "A", LineID: 3, Quantity: 2, At: filled, Reason: "vip"},
+		{Kind: backorder.MoveAllocate, SKU: "A", LineID: 5, Quantity: 1, At: filled, Reason: "fifo"},
+		{Kind: backorder.MoveAllocate, SKU: "A", LineID: 7, Quantity: 2, At: filled, Reason: "fifo"},
+	}
+	var got backorder.MetricDelta
+	fills, err := got.QueueFills(ms, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []backorder.MetricFill{{LineID: 3, Intake: 2, Units: 2}, {LineID: 7, Intake: 4, Units: 3}}
+	if !reflect.DeepEqual(fills, want) {
+		t.Fatalf("fills = %+v, want %+v", fills, want)
+	}
+
+	// The same movements against the kept lines, the way AppendMovements
+	// counts them, give the same counters and the same states.
+	var ref backorder.MetricDelta
+	lines := map[int64]*backorder.MetricLine{
+		7: {LineID: 7, OrderID: "O1", SKU: "A", AcceptedAt: o1.AcceptedAt, Backordered: 4, Waiting: 4},
+		3: {LineID: 3, OrderID: "O2", SKU: "A", AcceptedAt: o2.AcceptedAt, Backordered: 2, Waiting: 2},
+	}
+	ref.MetricMovements(ms, lines)
+	gd, gf := got.MetricRows()
+	rd, rf := ref.MetricRows()
+	if !reflect.DeepEqual(gd, rd) || !reflect.DeepEqual(gf, rf) || len(gf) != 2 {
+		t.Fatalf("queue fills count %+v %+v; kept lines count %+v %+v", gd, gf, rd, rf)
+	}
+	for _, f := range fills {
+		if l := lines[f.LineID]; l.Filled != f.Units || l.Waiting != f.Intake-f.Units {
+			t.Errorf("line %d: kept state %+v, fill %+v", f.LineID, l, f)
+		}
+	}
+
+	// A movement that is not the allocation from the queue of its entry's
+	// line is refused, and counts nothing.
+	for name, m := range map[string]backorder.Movement{
+		"in stock":   {Kind: backorder.MoveAllocate, SKU: "A", LineID: 7, Quantity: 1, At: filled, Reason: backorder.ReasonInStock},
+		"cancel":     {Kind: backorder.MoveCancel, SKU: "A", LineID: 7, Quantity: 1, At: filled},
+		"other line": {Kind: backorder.MoveAllocate, SKU: "A", LineID: 8, Quantity: 1, At: filled, Reason: "fifo"},
+	} {
+		var d backorder.MetricDelta
+		if _, err := d.QueueFills([]backorder.Movement{m}, entries[:1]); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+		if days, fills := d.MetricRows(); len(days)+len(fills) != 0 {
+			t.Errorf("%s: counted %+v %+v", name, days, fills)
+		}
+	}
+	var d backorder.MetricDelta
+	if _, err := d.QueueFills(ms, entries[:2]); err == nil {
+		t.Error("4 movements for 2 entries: no error")
 	}
 }

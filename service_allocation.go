@@ -149,7 +149,7 @@ func (s *Service) fillPage(ctx context.Context, tx *writeTx, now time.Time, sku 
 	if err := tx.SaveLines(ctx, changed); err != nil {
 		return err
 	}
-	if err := tx.AppendMovements(ctx, moves); err != nil {
+	if err := tx.AppendQueueFills(ctx, moves, entries); err != nil {
 		return err
 	}
 	if len(fs) > 0 {

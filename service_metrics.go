@@ -92,6 +92,26 @@ func (w *writeTx) AppendMovements(ctx context.Context, ms []Movement) error {
 	return w.Tx.SaveMetricLines(ctx, changed)
 }
 
+// AppendQueueFills appends allocations from a queue page, ms[i] allocating
+// the line of entries[i]. The metrics count them from the entries, which
+// carry what they need (QueueFills), instead of reading the kept lines back
+// as AppendMovements does: a receipt's are a whole queue.
+func (w *writeTx) AppendQueueFills(ctx context.Context, ms []Movement, entries []QueueEntry) error {
+	if err := w.Tx.AppendMovements(ctx, ms); err != nil || w.off {
+		return err
+	}
+	d := &MetricDelta{}
+	fills, err := d.QueueFills(ms, entries)
+	if err != nil {
+		return err
+	}
+	w.deltas = append(w.deltas, d)
+	if len(fills) == 0 {
+		return nil
+	}
+	return w.Tx.AddMetricFills(ctx, fills)
+}
+
 // writeMetrics adds the batch's deltas to the stored counters.
 func (w *writeTx) writeMetrics(ctx context.Context) error {
 	if len(w.deltas) == 0 {

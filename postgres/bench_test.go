@@ -49,8 +49,8 @@ func mustSeedQueue(tb testing.TB, db *postgres.DB, sku string, n int) {
 // waiting lines of one SKU, in one transaction, as the service makes them:
 // WaitingLines, SaveLines, AppendMovements, InsertFulfillments (one line
 // each), AppendEvents (one per order and one per fulfillment), the kept
-// metric lines read and saved filled (MetricLinesByID, SaveMetricLines),
-// SaveStock and Commit. Each step's time is reported as a metric (ms).
+// metric lines' units moved to filled (AddMetricFills), SaveStock and
+// Commit. Each step's time is reported as a metric (ms).
 func BenchmarkBulk100k(b *testing.B) {
 	const n = 100_000
 	db := MustOpenDB(b)
@@ -127,22 +127,16 @@ func BenchmarkBulk100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		step("events")
-		ids := make([]int64, n)
-		for j, l := range lines {
-			ids[j] = l.ID
+		fills := make([]backorder.MetricFill, 0, n)
+		for _, e := range queue {
+			if e.IntakeBackordered > 0 {
+				fills = append(fills, backorder.MetricFill{LineID: e.Line.ID, Intake: e.IntakeBackordered, Units: 1})
+			}
 		}
-		kept, err := tx.MetricLinesByID(ctx, ids)
-		if err != nil {
-			b.Fatal(err)
-		} else if len(kept) != n {
-			b.Fatalf("%d kept metric lines, want %d", len(kept), n)
+		if len(fills) != n {
+			b.Fatalf("%d of %d queue lines backordered at intake", len(fills), n)
 		}
-		filled := make([]*backorder.MetricLine, n)
-		for j := range kept {
-			kept[j].Filled, kept[j].Waiting = kept[j].Waiting, 0
-			filled[j] = &kept[j]
-		}
-		if err := tx.SaveMetricLines(ctx, filled); err != nil {
+		if err := tx.AddMetricFills(ctx, fills); err != nil {
 			b.Fatal(err)
 		}
 		step("metrics")

@@ -103,6 +103,23 @@ func (tx *Tx) SaveMetricLines(ctx context.Context, ls []*backorder.MetricLine) e
 	return FormatError(err, "save metric lines", "")
 }
 
+// AddMetricFills moves filled units of kept lines from waiting to filled;
+// a line with no state kept starts from intake's.
+func (tx *Tx) AddMetricFills(ctx context.Context, fs []backorder.MetricFill) error {
+	n := len(fs)
+	if n == 0 {
+		return nil
+	}
+	id, intake, units := make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, f := range fs {
+		id[i], intake[i], units[i] = f.LineID, f.Intake, f.Units
+	}
+	_, err := tx.tx.Exec(ctx, `INSERT INTO metric_lines AS m (line_id, waiting, filled, shipped, cancelled)
+		SELECT v.id, v.intake - v.units, v.units, 0, false FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v (id, intake, units)
+		ON CONFLICT (line_id) DO UPDATE SET waiting = m.waiting - excluded.filled, filled = m.filled + excluded.filled`, id, intake, units)
+	return FormatError(err, "add metric fills", "")
+}
+
 // metricLines reads kept lines: order lines with units backordered at
 // intake, with their state (metric_lines) or, with none, intake's.
 func (tx *Tx) metricLines(ctx context.Context, where string, args []any) ([]backorder.MetricLine, error) {

@@ -482,18 +482,19 @@ func (tx *Tx) WaitingLines(ctx context.Context, q backorder.QueueQuery) ([]backo
 // waitingPage reads one page for WaitingLines; last is the cursor of the
 // page's last line before any dropped out, nil for an empty page.
 func (tx *Tx) waitingPage(ctx context.Context, q backorder.QueueQuery) ([]backorder.QueueEntry, *backorder.QueueCursor, error) {
-	const cols = `SELECT ` + orderColumns + `, ` + lineColumns + `
+	const cols = `SELECT ` + orderColumns + `, ` + lineColumns + `, l.intake_backordered
 		FROM order_lines l JOIN orders o ON o.id = l.order_id `
 	after := q.After.AcceptedAt // the zero cursor's, year 1, is before every acceptance time
 	out := make([]backorder.QueueEntry, 0, q.Limit)
 	var o backorder.Order
 	var l backorder.Line
-	dest := append(orderDest(&o), lineDest(&l)...)
+	var intake int64
+	dest := append(append(orderDest(&o), lineDest(&l)...), &intake)
 	var multi []int64 // lines of orders with several lines, to lock
 	err := collect(ctx, tx.tx, cols+`WHERE l.sku = $1 AND l.backordered > 0 AND (l.accepted_at, l.seq, l.id) > ($2, $3, $4)
 		ORDER BY l.accepted_at, l.seq, l.id LIMIT $5`, []any{q.SKU, after, q.After.Seq, q.After.LineID, q.Limit}, dest, func() error {
 		oc, lc := o, l
-		out = append(out, backorder.QueueEntry{Order: &oc, Line: &lc})
+		out = append(out, backorder.QueueEntry{Order: &oc, Line: &lc, IntakeBackordered: intake})
 		if oc.LineCount != 1 {
 			multi = append(multi, lc.ID)
 		}

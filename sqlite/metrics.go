@@ -111,6 +111,23 @@ func (tx *Tx) SaveMetricLines(ctx context.Context, ls []*backorder.MetricLine) e
 	return FormatError(err, "save metric lines", "")
 }
 
+// AddMetricFills moves filled units of kept lines from waiting to filled,
+// one multi-row statement per chunk; a line with no state kept starts from
+// intake's.
+func (tx *Tx) AddMetricFills(ctx context.Context, fs []backorder.MetricFill) error {
+	_, err := tx.execBatch(ctx, 3, len(fs),
+		func(values string) string {
+			return `INSERT INTO metric_lines (line_id, waiting, filled, shipped, cancelled)
+				SELECT column1, column2 - column3, column3, 0, 0 FROM (VALUES ` + values + `) WHERE true
+				ON CONFLICT (line_id) DO UPDATE SET waiting = waiting - excluded.filled, filled = filled + excluded.filled`
+		},
+		func(i int, args []any) []any {
+			f := &fs[i]
+			return append(args, f.LineID, f.Intake, f.Units)
+		})
+	return FormatError(err, "add metric fills", "")
+}
+
 // metricLinesQuery reads kept lines, packed: order lines with units
 // backordered at intake, with their state (metric_lines) or, with none,
 // intake's. Its WHERE clause follows.

@@ -410,7 +410,7 @@ func (tx *Tx) Demand(ctx context.Context, sku string, since time.Time) (int64, e
 // the partial index order_lines_queue, each line with its order's header.
 var waitingLinesQuery = `SELECT ` + packed(orderColumns+`, l.id, l.line_no, l.quantity, l.allocated, l.backordered,
 		l.shipped, l.cancelled, l.fulfilling, l.price_cents, l.currency, l.payment_timing, l.available_from,
-		l.eta_date, l.eta_basis, l.eta_po_id, l.first_promise`) + `
+		l.eta_date, l.eta_basis, l.eta_po_id, l.first_promise, l.intake_backordered`) + `
 	FROM order_lines l JOIN orders o ON o.id = l.order_id
 	WHERE l.sku = ? AND l.backordered > 0 AND (l.accepted_at, l.seq, l.id) > (?, ?, ?)
 	ORDER BY l.accepted_at, l.seq, l.id LIMIT ?`
@@ -433,7 +433,7 @@ func (tx *Tx) WaitingLines(ctx context.Context, q backorder.QueueQuery) ([]backo
 	defer rows.Close()
 	out := make([]backorder.QueueEntry, 0, q.Limit)
 	const c = 14 // the order columns come first
-	err = eachPacked(rows, c+16, func(r *row) error {
+	err = eachPacked(rows, c+17, func(r *row) error {
 		// One allocation for the pair: the queue may be long.
 		e := &struct {
 			o backorder.Order
@@ -458,7 +458,7 @@ func (tx *Tx) WaitingLines(ctx context.Context, q backorder.QueueQuery) ([]backo
 			AvailableFrom: r.str(c + 11),
 		}
 		scanPromise(r, c+12, l)
-		out = append(out, backorder.QueueEntry{Order: o, Line: l})
+		out = append(out, backorder.QueueEntry{Order: o, Line: l, IntakeBackordered: r.int(c + 16)})
 		return nil
 	})
 	if err != nil {

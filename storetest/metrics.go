@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -376,4 +377,53 @@ func MustKeptLinesSurvive(t *testing.T, store backorder.Store, redo func(ctx con
 	}
 	checkEqual(t, "kept lines after the migration", kept(), before)
 	MustCheck(t, svc)
+}
+
+// testTxMetricFills: AddMetricFills moves filled units of kept lines from
+// waiting to filled, starting from intake's state for a line with none kept
+// and adding to the state of one that has.
+func testTxMetricFills(t *testing.T, open func(t *testing.T) backorder.Store) {
+	ctx := context.Background()
+	s := open(t)
+	var o1, o2 *backorder.Order
+	mustWrite(t, s, func(tx backorder.Tx) {
+		MustPutProduct(t, tx, "A", backorder.Stock{Backordered: 9})
+		o1 = mustInsertOrder(t, tx, "O1", "ann", t0, waiting("A", 5))
+		o2 = mustInsertOrder(t, tx, "O2", "bob", t0.Add(time.Minute), waiting("A", 4))
+	})
+	l1, l2 := o1.Lines[0].ID, o2.Lines[0].ID
+	// O2's line has a state kept already: one unit cancelled.
+	mustWrite(t, s, func(tx backorder.Tx) {
+		if err := tx.SaveMetricLines(ctx, []*backorder.MetricLine{{LineID: l2, Backordered: 4, Waiting: 3, Cancelled: true}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for round, fills := range [][]backorder.MetricFill{
+		{{LineID: l1, Intake: 5, Units: 2}, {LineID: l2, Intake: 4, Units: 1}},
+		{{LineID: l1, Intake: 5, Units: 3}},
+	} {
+		mustWrite(t, s, func(tx backorder.Tx) {
+			if err := tx.AddMetricFills(ctx, fills); err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		})
+	}
+	tx := mustRead(t, s)
+	got, err := tx.MetricLinesByID(ctx, []int64{l1, l2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []backorder.MetricLine{
+		{LineID: l1, OrderID: "O1", SKU: "A", Backordered: 5, Waiting: 0, Filled: 5},
+		{LineID: l2, OrderID: "O2", SKU: "A", Backordered: 4, Waiting: 2, Filled: 1, Cancelled: true},
+	}
+	if len(got) != 2 {
+		t.Fatalf("kept lines %s, want 2", dump(got))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		checkTime(t, "AcceptedAt", g.AcceptedAt, []time.Time{t0, t0.Add(time.Minute)}[i])
+		g.AcceptedAt, g.PriceCents, g.Currency = time.Time{}, 0, ""
+		checkEqual(t, fmt.Sprintf("kept line %d", i), g, w)
+	}
 }

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) backorder.Store, opts Options) {
 		{"ListOrders", testTxListOrders},
 		{"SaveLines", testTxSaveLines},
 		{"WaitingLines", testTxWaitingLines},
+		{"MetricFills", testTxMetricFills},
 		{"CustomerBackordered", testTxCustomerBackordered},
 		{"BackorderStats", testTxBackorderStats},
 		{"Promises", testTxPromises},

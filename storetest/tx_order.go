@@ -383,6 +383,10 @@ func testTxWaitingLines(t *testing.T, open func(t *testing.T) backorder.Store) {
 			wl := *want.Lines[0]
 			wl.OrderID = want.ID
 			checkEqual(t, "Line", *e.Line, wl)
+			// What InsertOrders kept as backordered at intake.
+			if e.IntakeBackordered != wl.Backordered {
+				t.Errorf("entry %d IntakeBackordered=%d, want %d", i, e.IntakeBackordered, wl.Backordered)
+			}
 		}
 	})
 	t.Run("OtherSKU", func(t *testing.T) {
