@@ -9,8 +9,11 @@ import (
 
 // DefaultQueuePage is how many waiting lines an allocation run reads,
 // allocates and writes at a time unless Config.QueuePage says otherwise:
-// its memory is bounded by this, not by the queue.
-const DefaultQueuePage = 4096
+// its memory is bounded by this, not by the queue. Measured on a 100k-line
+// receipt (README, Benchmarks), 16,384 beats 4,096 by 10–20% on both
+// stores (fewer statements and round trips per line) and beats 32,768 and
+// 65,536 on SQLite.
+const DefaultQueuePage = 16384
 
 // replyItems is how many allocations and fulfillment requests a reply lists
 // at most; its totals count them all.
