@@ -491,6 +491,17 @@ func (tx *Tx) waitingPage(ctx context.Context, q backorder.QueueQuery) ([]backor
 	var intake int64
 	dest := append(append(orderDest(&o), lineDest(&l)...), &intake)
 	var multi []int64 // lines of orders with several lines, to lock
+	// A page is read in key order through the index and stops at its
+	// limit: a parallel worker only adds its start-up and the merge of its
+	// rows. The planner still chose one for a page of 16,384 of 100,000
+	// waiting lines (104 ms against 31 ms without, EXPLAIN ANALYZE), so the
+	// transaction that fills a queue turns parallel query off, once.
+	if !tx.serialPages {
+		if _, err := tx.tx.Exec(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+			return nil, nil, FormatError(err, "waiting lines", "")
+		}
+		tx.serialPages = true
+	}
 	err := collect(ctx, tx.tx, cols+`WHERE l.sku = $1 AND l.backordered > 0 AND (l.accepted_at, l.seq, l.id) > ($2, $3, $4)
 		ORDER BY l.accepted_at, l.seq, l.id LIMIT $5`, []any{q.SKU, after, q.After.Seq, q.After.LineID, q.Limit}, dest, func() error {
 		oc, lc := o, l

@@ -20,6 +20,9 @@ type Tx struct {
 	// write is set on read-write transactions: their reads of order lines
 	// lock the rows they return (see the package comment).
 	write bool
+	// serialPages is set once a queue page read has turned parallel query
+	// off for the rest of the transaction (waitingPage).
+	serialPages bool
 }
 
 // Commit commits the transaction; once it returns, the data is durable. It
