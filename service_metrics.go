@@ -11,8 +11,8 @@ import (
 
 // metricsTx is the part of a batch's transaction (writeTx) that keeps the
 // metrics' aggregates: the writes that count (InsertOrders,
-// AppendMovements, InsertLostDemand) keep their lines at once and add
-// their counters to deltas, which the commit writes in one statement per
+// AppendMovements, AppendQueueFills, InsertLostDemand) keep their lines'
+// state at once and add their counters to deltas, which the commit writes in one statement per
 // table, sorted by key, so that concurrent batches lock the counter rows in
 // one order. A request rolled back to its savepoint drops its deltas.
 type metricsTx struct {
