@@ -71,6 +71,18 @@ func seedQueue(tb testing.TB, db *DB, sku string, n int) {
 	}
 }
 
+// mustSeededDB opens a new SQLite file of that name in the benchmark's
+// temporary folder with sku's queue of n waiting orders (seedQueue).
+func mustSeededDB(b *testing.B, name, sku string, n int) *DB {
+	b.Helper()
+	db, err := Open(filepath.Join(b.TempDir(), name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	seedQueue(b, db, sku, n)
+	return db
+}
+
 // BenchmarkBulk100k measures one receipt that fills a queue of 100,000
 // waiting lines of one SKU: the store calls the service makes, in one
 // transaction, to allocate them all (with the kept metric lines' units
@@ -85,11 +97,7 @@ func BenchmarkBulk100k(b *testing.B) {
 	total := make([]time.Duration, len(phases))
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db, err := Open(filepath.Join(b.TempDir(), fmt.Sprintf("bench%d.db", i)))
-		if err != nil {
-			b.Fatal(err)
-		}
-		seedQueue(b, db, sku, n)
+		db := mustSeededDB(b, fmt.Sprintf("bench%d.db", i), sku, n)
 		now := time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
 		b.StartTimer()
 
@@ -191,11 +199,7 @@ func BenchmarkReceive100k(b *testing.B) {
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db, err := Open(filepath.Join(b.TempDir(), fmt.Sprintf("receive%d.db", i)))
-		if err != nil {
-			b.Fatal(err)
-		}
-		seedQueue(b, db, sku, n)
+		db := mustSeededDB(b, fmt.Sprintf("receive%d.db", i), sku, n)
 		svc := backorder.NewService(backorder.Config{Store: db})
 		b.StartTimer()
 		res, err := svc.Receive(ctx, &backorder.ReceiptRequest{SKU: sku, Quantity: 2 * n}, nil)
@@ -242,11 +246,7 @@ func BenchmarkFloor100k(b *testing.B) {
 	total := make([]time.Duration, len(steps)+1)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db, err := Open(filepath.Join(b.TempDir(), fmt.Sprintf("floor%d.db", i)))
-		if err != nil {
-			b.Fatal(err)
-		}
-		seedQueue(b, db, sku, n)
+		db := mustSeededDB(b, fmt.Sprintf("floor%d.db", i), sku, n)
 		btx, err := db.BeginWrite(ctx)
 		if err != nil {
 			b.Fatal(err)
@@ -320,11 +320,7 @@ func BenchmarkFloorBound100k(b *testing.B) {
 	at := micros(time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC))
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db, err := Open(filepath.Join(b.TempDir(), fmt.Sprintf("bound%d.db", i)))
-		if err != nil {
-			b.Fatal(err)
-		}
-		seedQueue(b, db, sku, n)
+		db := mustSeededDB(b, fmt.Sprintf("bound%d.db", i), sku, n)
 		btx, err := db.BeginWrite(ctx)
 		if err != nil {
 			b.Fatal(err)
