@@ -273,6 +273,20 @@ func testMetricsCheck(t *testing.T, open Opener, writers int) {
 			ls[0].Waiting--
 			return tx.SaveMetricLines(ctx, []*backorder.MetricLine{&ls[0]})
 		},
+		func(tx backorder.Tx) error {
+			// A state kept for O3's line of B, which was in stock at intake.
+			lines, err := tx.Lines(ctx, []string{"O3"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range lines["O3"] {
+				if l.SKU == "B" {
+					return tx.SaveMetricLines(ctx, []*backorder.MetricLine{{LineID: l.ID, Filled: 1}})
+				}
+			}
+			t.Fatalf("O3 has no line of B: %s", dump(lines))
+			return nil
+		},
 	}
 	ensure := func(want bool) {
 		t.Helper()
@@ -371,6 +385,19 @@ func MustKeptLinesSurvive(t *testing.T, store backorder.Store, redo func(ctx con
 	}
 	if asAtIntake == 0 || changed == 0 {
 		t.Fatalf("kept lines %s: want some as at intake and some changed since", dump(before))
+	}
+	// A rebuild's kept line must exist as an order line.
+	tx, err := store.BeginWrite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := before[0]
+	missing.LineID += 1_000_000
+	if err := tx.InsertMetricLines(ctx, []backorder.MetricLine{missing}); err == nil {
+		t.Error("InsertMetricLines of a line that does not exist: no error")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
 	}
 	if err := redo(ctx); err != nil {
 		t.Fatal(err)
