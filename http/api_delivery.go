@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"net/http"
 
 	"github.com/backorder/backorder"
@@ -50,10 +49,8 @@ func handleDeliveryRetry(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
-		if len(bytes.TrimSpace(body)) > 0 {
-			if err := decodeJSON(body, &struct{}{}); err != nil {
-				return err
-			}
+		if err := decodeOptional(body, &struct{}{}); err != nil {
+			return err
 		}
 		d, err := svc.RetryDelivery(r.Context(), id, idem)
 		markReplayed(w, idem)

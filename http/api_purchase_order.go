@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"net/http"
 
 	"github.com/backorder/backorder"
@@ -138,10 +137,8 @@ func handlePOCancel(svc *backorder.Service) apiFunc {
 		if err != nil {
 			return err
 		}
-		if len(bytes.TrimSpace(body)) > 0 {
-			if err := decodeJSON(body, &struct{}{}); err != nil {
-				return err
-			}
+		if err := decodeOptional(body, &struct{}{}); err != nil {
+			return err
 		}
 		po, err := svc.CancelPurchaseOrder(r.Context(), id, idem)
 		markReplayed(w, idem)

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"time"
@@ -153,10 +152,8 @@ func handleTemplatePreview(svc *backorder.Service, links *mail.Linker) apiFunc {
 			return err
 		}
 		var body previewBody
-		if len(bytes.TrimSpace(raw)) > 0 {
-			if err := decodeJSON(raw, &body); err != nil {
-				return err
-			}
+		if err := decodeOptional(raw, &body); err != nil {
+			return err
 		}
 		set, err := mail.Load(r.Context(), svc)
 		if err != nil {

@@ -55,12 +55,26 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
+// jsonSpace is the whitespace JSON allows around a value (RFC 8259 §2):
+// narrower than bytes.TrimSpace, which also drops \v, \f and Unicode spaces.
+const jsonSpace = " \t\r\n"
+
+// decodeOptional decodes body into v as decodeJSON does, unless the body
+// is empty or only JSON whitespace: then v is left as it is. A body of
+// other bytes, such as a lone \v, is malformed, as the document says.
+func decodeOptional(body []byte, v any) error {
+	if len(bytes.Trim(body, jsonSpace)) == 0 {
+		return nil
+	}
+	return decodeJSON(body, v)
+}
+
 // decodeJSON decodes one JSON object from body into v, which must be a
 // pointer to a struct. Unknown fields and trailing data are refused; every
 // failure is an application error that names, where it can, the field by its
 // JSON path (such as "lines[0].quantity").
 func decodeJSON(body []byte, v any) error {
-	trimmed := bytes.Trim(body, " \t\r\n")
+	trimmed := bytes.Trim(body, jsonSpace)
 	if len(trimmed) == 0 {
 		return backorder.Errorf(backorder.EMALFORMED, "Request body is required.")
 	} else if trimmed[0] != '{' {
@@ -73,7 +87,7 @@ func decodeJSON(body []byte, v any) error {
 	err := dec.Decode(v)
 	t := reflect.TypeOf(v)
 	if err == nil {
-		if rest := bytes.Trim(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		if rest := bytes.Trim(body[dec.InputOffset():], jsonSpace); len(rest) > 0 {
 			return backorder.Errorf(backorder.EMALFORMED, "Request body has data after the JSON object, at byte offset %d.", dec.InputOffset())
 		}
 		// encoding/json takes "Currency" for "currency"; the API's names
