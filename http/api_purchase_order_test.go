@@ -85,6 +85,13 @@ func TestPurchaseOrders(t *testing.T) {
 		p2path := fmt.Sprintf("/v1/purchase-orders/%d", p2.ID)
 		var r poReceiptReply
 		s.MustDo(t, http.StatusCreated, "POST", p2path+"/receipts", map[string]any{"lines": []map[string]any{{"sku": "A", "quantity": 3}}}, &r)
+		// The body may be empty; whitespace alone, or a byte JSON does
+		// not allow, is malformed and cancels nothing.
+		for _, body := range []string{" ", "\v", "\r\n", "\f{}"} {
+			if resp := s.Do(t, "POST", p2path+"/cancel", body); resp.Status != http.StatusBadRequest {
+				t.Fatalf("cancel with body %q: %d %s, want 400", body, resp.Status, resp.Body)
+			}
+		}
 		var got backorder.PurchaseOrder
 		s.MustDo(t, http.StatusOK, "POST", p2path+"/cancel", nil, &got)
 		if got.Status != backorder.POCancelled || got.Lines[0].Cancelled != 5 || got.Lines[0].Received != 3 {

@@ -60,11 +60,15 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 const jsonSpace = " \t\r\n"
 
 // decodeOptional decodes body into v as decodeJSON does, unless the body
-// is empty or only JSON whitespace: then v is left as it is. A body of
-// other bytes, such as a lone \v, is malformed, as the document says.
+// is empty (no bytes): then v is left as it is. Whitespace alone is not an
+// empty body but JSON text with no value, malformed as the document says,
+// and so is any other byte that is no JSON, such as a lone \v.
 func decodeOptional(body []byte, v any) error {
-	if len(bytes.Trim(body, jsonSpace)) == 0 {
+	if len(body) == 0 {
 		return nil
+	}
+	if len(bytes.Trim(body, jsonSpace)) == 0 {
+		return backorder.Errorf(backorder.EMALFORMED, "Request body must be empty or a JSON object; it is only whitespace.")
 	}
 	return decodeJSON(body, v)
 }
