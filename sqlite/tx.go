@@ -24,8 +24,9 @@ type Tx struct {
 	// bulk write runs the same multi-row statement for every chunk, so each is
 	// prepared once per transaction rather than once per use.
 	stmts map[string]*sql.Stmt
-	// cache keeps statements across write transactions (nil for reads);
-	// missed are the statements this transaction prepared that it lacked.
+	// cache keeps statements across transactions of one pool (the write
+	// connection, or the read connections); missed are the statements this
+	// transaction prepared that it lacked.
 	cache  *stmtCache
 	missed []string
 	// lastIDs holds, per table, the largest ID handed out in this
