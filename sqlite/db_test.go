@@ -364,4 +364,41 @@ func TestStatementCache(t *testing.T) {
 	if again := write(5); len(again) != 0 {
 		t.Fatalf("5 rows prepared %d new statements, want none", len(again))
 	}
+
+	// Reads keep theirs too, on the read connections: several reads at
+	// once each bind the kept statement to their own connection.
+	read := func() []string {
+		tx, err := db.BeginRead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := tx.Settings(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := tx.Meta(ctx, "k"); err != nil || v != "5" {
+			t.Fatalf("meta k=%q, %v; want 5", v, err)
+		}
+		return db.Missed(tx)
+	}
+	first = read()
+	if len(first) == 0 {
+		t.Fatal("the first read prepared nothing itself, want its statements")
+	}
+	for _, q := range first {
+		if !db.CachedRead(q) || db.Cached(q) {
+			t.Fatalf("statement not kept for reads alone after the read: %.80s", q)
+		}
+	}
+	var wg sync.WaitGroup
+	missed := make([][]string, 8)
+	for i := range missed {
+		wg.Go(func() { missed[i] = read() })
+	}
+	wg.Wait()
+	for i, m := range missed {
+		if len(m) != 0 {
+			t.Fatalf("read %d prepared %d statements again, want none", i, len(m))
+		}
+	}
 }

@@ -52,6 +52,9 @@ func (db *DB) Missed(tx backorder.Tx) []string { return tx.(*Tx).missed }
 // Cached reports whether the write connection keeps query prepared.
 func (db *DB) Cached(query string) bool { return db.stmts.get(query) != nil }
 
+// CachedRead reports whether the read connections keep query prepared.
+func (db *DB) CachedRead(query string) bool { return db.reads.get(query) != nil }
+
 // File returns the path of the database file.
 func (db *DB) File(tb testing.TB) string {
 	tb.Helper()
