@@ -61,7 +61,7 @@ func (tx *Tx) DeleteSessionsExpired(ctx context.Context, now time.Time) error {
 }
 
 // Backlog sums the waiting lines per SKU, currency and UTC day of acceptance,
-// through the partial index of waiting lines (order_lines_waiting).
+// through the partial index of waiting lines in fill order (order_lines_queue).
 func (tx *Tx) Backlog(ctx context.Context) ([]backorder.BacklogDay, error) {
 	out := []backorder.BacklogDay{}
 	var d backorder.BacklogDay

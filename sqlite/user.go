@@ -63,7 +63,7 @@ func (tx *Tx) DeleteSessionsExpired(ctx context.Context, now time.Time) error {
 }
 
 // Backlog sums the waiting lines per SKU, currency and UTC day of acceptance,
-// through the partial index of waiting lines (order_lines_waiting).
+// through the partial index of waiting lines in fill order (order_lines_queue).
 func (tx *Tx) Backlog(ctx context.Context) ([]backorder.BacklogDay, error) {
 	rows, err := tx.query(ctx, `SELECT sku, currency, date(accepted_at / 1000000, 'unixepoch') AS day,
 			COUNT(*), SUM(backordered), SUM(backordered * price_cents), MIN(accepted_at)
