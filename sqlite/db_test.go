@@ -17,23 +17,13 @@ import (
 	"github.com/backorder/backorder/storetest"
 )
 
-// template is a database file that Open has migrated, made once per test
-// run in its own directory (TestMain removes it). Running the migrations
-// was a quarter of the time of the property tests, which open a fresh store
-// for every case.
+// template is the content of a database file that Open has migrated, made
+// once per test run. Running the migrations was a quarter of the time of the
+// property tests, which open a fresh store for every case.
 var template struct {
 	once sync.Once
-	dir  string
 	file []byte
 	err  error
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if template.dir != "" {
-		os.RemoveAll(template.dir)
-	}
-	os.Exit(code)
 }
 
 // MustOpenDB opens a fresh database file in the test's temporary directory,
@@ -42,10 +32,13 @@ func TestMain(m *testing.M) {
 func MustOpenDB(tb testing.TB) *sqlite.DB {
 	tb.Helper()
 	template.once.Do(func() {
-		if template.dir, template.err = os.MkdirTemp("", "backorder-template-"); template.err != nil {
+		dir, err := os.MkdirTemp("", "backorder-template-")
+		if err != nil {
+			template.err = err
 			return
 		}
-		path := filepath.Join(template.dir, "template.db")
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "template.db")
 		db, err := sqlite.Open(path)
 		if err != nil {
 			template.err = err
